@@ -1,0 +1,155 @@
+"""Adversarial losses and gradient penalties as plain functions.
+
+Every function returns a *per-example* loss of shape (batch,), float32, and
+leaves the reduction to the caller: `VideoGAN.train_step` sums it and divides
+by the global batch size, which is what makes the same step correct on one
+device and under `tf.distribute` strategies.
+
+Logits are the discriminator's raw outputs (no sigmoid). The losses are
+registered by name in `ADVERSARIAL_LOSSES`; `get_adversarial_loss(name)`
+fetches one.
+
+Example:
+>>> loss = get_adversarial_loss("hinge")
+>>> real, fake = tf.constant([[2.0]]), tf.constant([[-0.5]])
+>>> loss.discriminator(real, fake).numpy().tolist()
+[0.5]
+"""
+
+import dataclasses
+from typing import Callable
+
+import tensorflow as tf
+
+
+def _flatten(logits):
+    # A discriminator may return (N, 1) or (N,) or patch logits (N, ...): one
+    # score per example is the mean over everything but the batch axis.
+    logits = tf.cast(logits, tf.float32)
+    if logits.shape.rank == 1:
+        return logits
+    return tf.reduce_mean(tf.reshape(logits, [tf.shape(logits)[0], -1]), axis=1)
+
+
+def _binary_cross_entropy(target, logits):
+    # -[y log σ(l) + (1 - y) log(1 - σ(l))], written with softplus for stability.
+    return target * tf.nn.softplus(-logits) + (1.0 - target) * tf.nn.softplus(logits)
+
+
+# Minimax, as in Goodfellow et al. (2014): min_G max_D E[log D(x)] + E[log(1 - D(G(z)))].
+def minimax_discriminator_loss(real_logits, fake_logits, label_smoothing=0.0):
+    """-log D(x) - log(1 - D(G(z))); real targets are 1 - label_smoothing."""
+    real, fake = _flatten(real_logits), _flatten(fake_logits)
+    return _binary_cross_entropy(1.0 - label_smoothing, real) + _binary_cross_entropy(0.0, fake)
+
+
+def minimax_generator_loss(fake_logits):
+    """log(1 - D(G(z))): the saturating generator objective of the minimax game."""
+    return -tf.nn.softplus(_flatten(fake_logits))
+
+
+def non_saturating_generator_loss(fake_logits):
+    """-log D(G(z)): the same fixed point as minimax, with useful gradients early on."""
+    return tf.nn.softplus(-_flatten(fake_logits))
+
+
+def hinge_discriminator_loss(real_logits, fake_logits, label_smoothing=0.0):
+    """max(0, 1 - D(x)) + max(0, 1 + D(G(z)))."""
+    _no_smoothing("hinge", label_smoothing)
+    return tf.nn.relu(1.0 - _flatten(real_logits)) + tf.nn.relu(1.0 + _flatten(fake_logits))
+
+
+def hinge_generator_loss(fake_logits):
+    """-D(G(z))."""
+    return -_flatten(fake_logits)
+
+
+def wasserstein_discriminator_loss(real_logits, fake_logits, label_smoothing=0.0):
+    """D(G(z)) - D(x): the critic's side of the Wasserstein estimate (pair with a gradient penalty)."""
+    _no_smoothing("wasserstein", label_smoothing)
+    return _flatten(fake_logits) - _flatten(real_logits)
+
+
+def wasserstein_generator_loss(fake_logits):
+    """-D(G(z))."""
+    return -_flatten(fake_logits)
+
+
+def least_squares_discriminator_loss(real_logits, fake_logits, label_smoothing=0.0):
+    """½(D(x) - (1 - s))² + ½ D(G(z))², as in LSGAN with targets a=0, b=1."""
+    real, fake = _flatten(real_logits), _flatten(fake_logits)
+    return 0.5 * tf.square(real - (1.0 - label_smoothing)) + 0.5 * tf.square(fake)
+
+
+def least_squares_generator_loss(fake_logits):
+    """½(D(G(z)) - 1)²."""
+    return 0.5 * tf.square(_flatten(fake_logits) - 1.0)
+
+
+def _no_smoothing(name, label_smoothing):
+    if label_smoothing:
+        raise ValueError(
+            f"label_smoothing={label_smoothing} is not defined for the {name} loss; "
+            "expected 0 (label smoothing applies to minimax, non_saturating and least_squares)"
+        )
+
+
+def _gradients_wrt_input(discriminator, videos, training=True):
+    with tf.GradientTape() as tape:
+        tape.watch(videos)
+        total_score = tf.reduce_sum(_flatten(discriminator(videos, training=training)))
+    gradients = tape.gradient(total_score, videos)
+    return tf.reshape(tf.cast(gradients, tf.float32), [tf.shape(videos)[0], -1])
+
+
+def gradient_penalty(discriminator, real_videos, fake_videos, seed=None):
+    """(‖∇D(x̂)‖₂ - 1)² at random points x̂ between real and fake (WGAN-GP).
+
+    `seed` is a stateless seed (shape (2,)) for the interpolation weights; None draws them statefully.
+    """
+    real_videos = tf.cast(real_videos, tf.float32)
+    fake_videos = tf.cast(fake_videos, tf.float32)
+    shape = [tf.shape(real_videos)[0]] + [1] * (real_videos.shape.rank - 1)
+    if seed is None:
+        alpha = tf.random.uniform(shape)
+    else:
+        alpha = tf.random.stateless_uniform(shape, seed=seed)
+    mixed = real_videos + alpha * (fake_videos - real_videos)
+    gradients = _gradients_wrt_input(discriminator, mixed)
+    return tf.square(tf.norm(gradients, axis=1) - 1.0)
+
+
+def r1_penalty(discriminator, real_videos):
+    """½‖∇D(x)‖₂² on real data (Mescheder et al., 2018); multiply by γ."""
+    gradients = _gradients_wrt_input(discriminator, tf.cast(real_videos, tf.float32))
+    return 0.5 * tf.reduce_sum(tf.square(gradients), axis=1)
+
+
+@dataclasses.dataclass(frozen=True)
+class AdversarialLoss:
+    """A named pair: the discriminator's loss and the generator's loss."""
+
+    name: str
+    discriminator: Callable
+    generator: Callable
+
+
+ADVERSARIAL_LOSSES = {
+    loss.name: loss
+    for loss in (
+        AdversarialLoss("minimax", minimax_discriminator_loss, minimax_generator_loss),
+        AdversarialLoss("non_saturating", minimax_discriminator_loss, non_saturating_generator_loss),
+        AdversarialLoss("hinge", hinge_discriminator_loss, hinge_generator_loss),
+        AdversarialLoss("wasserstein", wasserstein_discriminator_loss, wasserstein_generator_loss),
+        AdversarialLoss("least_squares", least_squares_discriminator_loss, least_squares_generator_loss),
+    )
+}
+
+
+def get_adversarial_loss(name):
+    """The `AdversarialLoss` registered under `name` (an `AdversarialLoss` passes through)."""
+    if isinstance(name, AdversarialLoss):
+        return name
+    if name not in ADVERSARIAL_LOSSES:
+        raise ValueError(f"loss={name!r} is not a known adversarial loss; expected one of {sorted(ADVERSARIAL_LOSSES)}")
+    return ADVERSARIAL_LOSSES[name]

@@ -1,0 +1,88 @@
+"""Video generators built with the Keras functional API."""
+
+import keras
+from keras import layers
+
+from keras_vgan.models.layout import video_layout
+
+NORMALIZATIONS = ("batch", "layer", "none")
+
+
+def _check_choice(name, value, choices):
+    if value not in choices:
+        raise ValueError(f"{name}={value!r} is not valid; expected one of {list(choices)}")
+
+
+def _normalization(kind, name):
+    if kind == "batch":
+        return layers.BatchNormalization(name=name)
+    if kind == "layer":
+        return layers.LayerNormalization(name=name)
+    return None
+
+
+def build_video_generator(
+    frames=16,
+    height=64,
+    width=64,
+    channels=3,
+    latent_dim=128,
+    base_filters=64,
+    kernel_size=4,
+    normalization="batch",
+    name="video_generator",
+):
+    """Noise → Dense → Reshape → Conv3DTranspose stack → tanh video.
+
+    The number of upsampling layers follows from the size (see
+    `keras_vgan.models.layout.video_layout`): the coarse grid is 4 pixels on
+    the shorter side, and every layer doubles space (and time, while the frame
+    count allows). Widths halve from `base_filters · 2^(depth-1)` at the coarse
+    end to `base_filters` before the last layer.
+
+    Returns a `keras.Model` mapping float noise (N, latent_dim) to float32
+    videos (N, frames, height, width, channels) in [-1, 1].
+
+    Example:
+    >>> g = build_video_generator(frames=8, height=32, width=32, channels=1, latent_dim=16, base_filters=8)
+    >>> g.output_shape
+    (None, 8, 32, 32, 1)
+    """
+    layout = video_layout(frames, height, width)
+    for label, value in (("channels", channels), ("latent_dim", latent_dim), ("base_filters", base_filters),
+                         ("kernel_size", kernel_size)):
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise ValueError(f"{label}={value!r} is not valid; expected a positive integer")
+    _check_choice("normalization", normalization, NORMALIZATIONS)
+
+    widths = [base_filters * 2 ** (layout.depth - 1 - i) for i in range(layout.depth)]
+    start_frames, start_height, start_width = layout.start_shape
+
+    noise = keras.Input(shape=(latent_dim,), name="noise")
+    x = layers.Dense(start_frames * start_height * start_width * widths[0], use_bias=normalization == "none",
+                     name="project")(noise)
+    x = layers.Reshape((start_frames, start_height, start_width, widths[0]), name="to_video_grid")(x)
+    norm = _normalization(normalization, "project_norm")
+    if norm is not None:
+        x = norm(x)
+    x = layers.ReLU(name="project_relu")(x)
+    for i, time_stride in enumerate(layout.time_strides):
+        last = i == layout.depth - 1
+        block = "to_video" if last else f"up{i + 1}"
+        x = layers.Conv3DTranspose(
+            channels if last else widths[i + 1],
+            kernel_size,
+            strides=(time_stride, 2, 2),
+            padding="same",
+            use_bias=last or normalization == "none",
+            name=f"{block}_deconv",
+        )(x)
+        if last:
+            break
+        norm = _normalization(normalization, f"{block}_norm")
+        if norm is not None:
+            x = norm(x)
+        x = layers.ReLU(name=f"{block}_relu")(x)
+    # Under mixed precision the pixels still leave the model in float32.
+    video = layers.Activation("tanh", dtype="float32", name="video")(x)
+    return keras.Model(noise, video, name=name)
