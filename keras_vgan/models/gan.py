@@ -113,6 +113,10 @@ class VideoGAN(keras.Model):
             self.adversarial_loss.discriminator(tf.zeros([1]), tf.zeros([1]), float(label_smoothing))
         self.g_optimizer = self._loss_scaled(g_optimizer or keras.optimizers.Adam(2e-4, beta_1=0.5))
         self.d_optimizer = self._loss_scaled(d_optimizer or keras.optimizers.Adam(2e-4, beta_1=0.5))
+        # Built here, not lazily in the first step: under tf.distribute, slot variables created
+        # inside the replica function break the step, and a loaded model needs them to restore state.
+        self.g_optimizer.build(self.generator.trainable_variables)
+        self.d_optimizer.build([v for d in self.discriminators for v in d.trainable_variables])
         self.discriminator_steps = discriminator_steps
         self.label_smoothing = float(label_smoothing)
         self.gradient_penalty_weight = float(gradient_penalty_weight)
@@ -152,9 +156,6 @@ class VideoGAN(keras.Model):
         config["g_optimizer"] = keras.saving.deserialize_keras_object(config["g_optimizer"])
         config["d_optimizer"] = keras.saving.deserialize_keras_object(config["d_optimizer"])
         self.compile(**config)
-        # Built now so that a saved optimizer state has variables to load into.
-        self.g_optimizer.build(self.generator.trainable_variables)
-        self.d_optimizer.build([v for d in self.discriminators for v in d.trainable_variables])
 
     @property
     def metrics(self):
@@ -287,6 +288,8 @@ class VideoGAN(keras.Model):
         if noise.shape.rank != 2 or noise.shape[-1] != self.latent_dim:
             raise ValueError(f"noise of shape {tuple(noise.shape)} is not valid; expected (N, {self.latent_dim})")
         generator = self.generator_for_sampling(use_ema)
+        if condition is not None:
+            condition = tf.convert_to_tensor(condition)
         chunks = []
         for start in range(0, int(noise.shape[0]), batch_size):
             inputs = noise[start:start + batch_size]

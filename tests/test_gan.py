@@ -1,0 +1,171 @@
+import os
+import subprocess
+import sys
+import textwrap
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from keras_vgan.datasets.synthetic import moving_digits
+from keras_vgan.models import VideoGAN, build_video_discriminator, build_video_generator
+
+SHAPE = dict(frames=4, height=16, width=16, channels=1)
+
+
+def tiny_gan(ema_decay=None, discriminators=1):
+    generator = build_video_generator(**SHAPE, latent_dim=8, base_filters=4)
+    critics = [build_video_discriminator(**SHAPE, base_filters=4, name=f"critic_{i}") for i in range(discriminators)]
+    return VideoGAN(generator, critics if discriminators > 1 else critics[0], ema_decay=ema_decay)
+
+
+def clips(n=16):
+    return moving_digits(n, **SHAPE, seed=0).batch(8)
+
+
+def snapshot(model):
+    return [v.numpy().copy() for v in model.trainable_variables]
+
+
+def changed(before, model):
+    """Every kernel moved. (Not every bias: under the hinge loss the last bias's gradient is exactly 0.)"""
+    pairs = [(a, v) for a, v in zip(before, model.trainable_variables) if "kernel" in v.path]
+    return bool(pairs) and all(not np.allclose(a, v.numpy()) for a, v in pairs)
+
+
+@pytest.mark.parametrize("loss, options", [
+    ("non_saturating", {}),
+    ("minimax", {"label_smoothing": 0.1}),
+    ("hinge", {"discriminator_steps": 2}),
+    ("wasserstein", {"gradient_penalty_weight": 10.0}),
+    ("least_squares", {"r1_weight": 1.0}),
+])
+def test_fit_changes_both_models(loss, options):
+    gan = tiny_gan()
+    gan.compile(loss=loss, **options)
+    g_before, d_before = snapshot(gan.generator), snapshot(gan.discriminator)
+    history = gan.fit(clips(), epochs=1, verbose=0)
+    assert changed(g_before, gan.generator) and changed(d_before, gan.discriminator)
+    for name in ("d_loss", "g_loss", "real_score", "fake_score"):
+        assert np.isfinite(history.history[name][-1])
+    if options.get("gradient_penalty_weight"):
+        assert "gradient_penalty" in history.history
+    if options.get("r1_weight"):
+        assert history.history["r1_penalty"][-1] > 0
+    assert int(gan.d_optimizer.iterations) == 2 * options.get("discriminator_steps", 1)
+    assert int(gan.g_optimizer.iterations) == 2
+
+
+def test_metrics_are_mean_trackers():
+    gan = tiny_gan()
+    gan.compile()
+    assert [m.name for m in gan.metrics] == ["d_loss", "g_loss", "real_score", "fake_score"]
+    assert all(isinstance(m, keras.metrics.Mean) for m in gan.metrics)
+
+
+def test_several_discriminators_are_all_trained():
+    gan = tiny_gan(discriminators=2)
+    gan.compile(loss="hinge")
+    before = [snapshot(d) for d in gan.discriminators]
+    gan.fit(clips(), epochs=1, verbose=0)
+    assert all(changed(b, d) for b, d in zip(before, gan.discriminators))
+
+
+def test_conditional_batches_reach_both_networks():
+    noise, labels = keras.Input((8,)), keras.Input((), dtype="int32")
+    label_code = keras.layers.Embedding(3, 8)(labels)
+    unconditional = build_video_generator(**SHAPE, latent_dim=8, base_filters=4)
+    generator = keras.Model([noise, labels], unconditional(keras.layers.Add()([noise, label_code])))
+    video, video_labels = keras.Input((4, 16, 16, 1)), keras.Input((), dtype="int32")
+    features = build_video_discriminator(**SHAPE, base_filters=4)(video)
+    projection = keras.layers.Embedding(3, 1)(video_labels)
+    discriminator = keras.Model([video, video_labels], keras.layers.Add()([features, projection]))
+    gan = VideoGAN(generator, discriminator)
+    gan.compile()
+    data = tf.data.Dataset.zip((moving_digits(16, **SHAPE), tf.data.Dataset.range(16).map(lambda i: tf.cast(i % 3, tf.int32))))
+    gan.fit(data.batch(8), epochs=1, verbose=0)
+    videos = gan.generate(3, seed=1, condition=np.array([0, 1, 2], "int32"))
+    assert videos.shape == (3, 4, 16, 16, 1)
+
+
+def test_generate_is_uint8_and_seeded():
+    gan = tiny_gan()
+    a, b, c = gan.generate(5, seed=7), gan.generate(5, seed=7), gan.generate(5, seed=8)
+    assert a.dtype == np.uint8 and a.shape == (5, 4, 16, 16, 1)
+    assert np.array_equal(a, b) and not np.array_equal(a, c)
+    assert np.array_equal(gan.generate(5, seed=7, batch_size=2), a)
+    with pytest.raises(ValueError, match="num_videos=0"):
+        gan.generate(0)
+    with pytest.raises(ValueError, match=r"\(2, 3\)"):
+        gan.generate_from_noise(np.zeros((2, 3), "float32"))
+
+
+def test_keras_round_trip_gives_identical_videos(tmp_path):
+    gan = tiny_gan(ema_decay=0.9)
+    gan.compile(loss="hinge", g_optimizer=keras.optimizers.Adam(1e-3), d_optimizer=keras.optimizers.Adam(3e-4))
+    gan.fit(clips(), epochs=1, verbose=0)
+    path = tmp_path / "gan.keras"
+    gan.save(path)
+    loaded = keras.models.load_model(path)
+    assert isinstance(loaded, VideoGAN)
+    for use_ema in (True, False):
+        assert np.array_equal(loaded.generate(6, seed=3, use_ema=use_ema), gan.generate(6, seed=3, use_ema=use_ema))
+    assert loaded.adversarial_loss.name == "hinge"
+    assert float(loaded.d_optimizer.learning_rate) == pytest.approx(3e-4)
+    assert int(loaded.g_optimizer.iterations) == 2
+    loaded.fit(clips(), epochs=1, verbose=0)  # and it trains on
+
+
+def test_constructor_and_compile_errors_name_the_value():
+    generator = build_video_generator(**SHAPE, latent_dim=8, base_filters=4)
+    discriminator = build_video_discriminator(**SHAPE, base_filters=4)
+    with pytest.raises(ValueError, match="ema_decay=1.5"):
+        VideoGAN(generator, discriminator, ema_decay=1.5)
+    with pytest.raises(ValueError, match="discriminator="):
+        VideoGAN(generator, [])
+    gan = VideoGAN(generator, discriminator)
+    with pytest.raises(ValueError, match="discriminator_steps=0"):
+        gan.compile(discriminator_steps=0)
+    with pytest.raises(ValueError, match="label_smoothing=0.1"):
+        gan.compile(loss="hinge", label_smoothing=0.1)
+
+
+MIRRORED = textwrap.dedent("""
+    import numpy as np, tensorflow as tf, keras
+    cpu = tf.config.list_physical_devices("CPU")[0]
+    tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
+    from keras_vgan.datasets.synthetic import moving_digits
+    from keras_vgan.models import VideoGAN, build_video_discriminator, build_video_generator
+    shape = dict(frames=4, height=16, width=16, channels=1)
+    strategy = tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"])
+    assert strategy.num_replicas_in_sync == 2
+    with strategy.scope():
+        gan = VideoGAN(build_video_generator(**shape, latent_dim=8, base_filters=4),
+                       build_video_discriminator(**shape, base_filters=4), ema_decay=0.9)
+        gan.compile(loss="wasserstein", gradient_penalty_weight=10.0)
+    before = [v.numpy().copy() for v in gan.generator.trainable_variables + gan.discriminator.trainable_variables]
+    history = gan.fit(moving_digits(32, **shape).batch(8), epochs=2, verbose=0)
+    after = gan.generator.trainable_variables + gan.discriminator.trainable_variables
+    # Kernels only: under the Wasserstein loss the last bias has exactly zero gradient.
+    assert all(not np.allclose(b, a.numpy()) for b, a in zip(before, after) if "kernel" in a.path)
+    assert all(np.isfinite(v[-1]) for v in history.history.values()), history.history
+    assert int(gan.g_optimizer.iterations.numpy()) == 8
+    print("MIRRORED_OK", sorted(history.history))
+""")
+
+
+def test_fit_under_mirrored_strategy_on_two_logical_cpus():
+    result = subprocess.run([sys.executable, "-c", MIRRORED], capture_output=True, text=True, timeout=300,
+                            env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"})
+    assert "MIRRORED_OK" in result.stdout, result.stderr[-3000:]
+
+
+def test_global_batch_scaling_matches_single_device_gradient():
+    """Per-replica sums over the global batch: one replica of a 2-way split contributes half the mean."""
+    from keras_vgan.losses import non_saturating_generator_loss
+
+    logits = tf.constant([[0.3], [-1.2], [2.0], [0.7]])
+    per_example = non_saturating_generator_loss(logits)
+    replica_terms = [tf.reduce_sum(per_example[:2]) / 4.0, tf.reduce_sum(per_example[2:]) / 4.0]
+    np.testing.assert_allclose(float(tf.add_n(replica_terms)), float(tf.reduce_mean(per_example)), rtol=1e-6)
