@@ -1,0 +1,54 @@
+import os
+import subprocess
+import sys
+
+import pytest
+
+from keras_vgan.cli import main
+
+TINY = ["--frames", "4", "--size", "16", "--generator-filters", "4", "--discriminator-filters", "4",
+        "--latent-dim", "8", "--batch-size", "4", "--num-videos", "16", "--steps-per-epoch", "2"]
+
+
+@pytest.mark.parametrize("argv, named", [
+    (["train", "--epochs", "0"], "--epochs: expected a positive integer, got '0'"),
+    (["train", "--epochs", "many"], "got 'many'"),
+    (["train", "--size", "48"], "height=48"),
+    (["train", "--frames", "1"], "frames=1"),
+    (["train", "--loss", "softmax"], "loss='softmax'"),
+    (["train", "--preset", "huge"], "preset='huge'"),
+    (["train", "--precision", "int8"], "precision='int8'"),
+    (["train", "--channels", "2"], "--channels 2"),
+    (["train", "--no-such-flag"], "unrecognized arguments: --no-such-flag"),
+    (["fly"], "invalid choice: 'fly'"),
+    ([], "the following arguments are required: COMMAND"),
+])
+def test_bad_flags_print_one_line_and_exit_2(argv, named, capsys):
+    assert main(argv) == 2
+    captured = capsys.readouterr()
+    lines = captured.err.strip().splitlines()
+    assert len(lines) == 1, captured.err
+    assert named in lines[0]
+    assert "Traceback" not in captured.err
+
+
+def test_bad_flag_from_the_shell_has_no_traceback(tmp_path):
+    result = subprocess.run([sys.executable, "-m", "keras_vgan.cli", "train", "--size", "30"],
+                            capture_output=True, text=True, cwd=tmp_path, timeout=120)
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    assert result.stderr.strip().splitlines()[-1].startswith("keras-vgan train: error: height=30")
+
+
+def test_train_writes_samples_tensorboard_and_model(tmp_path):
+    result = subprocess.run(
+        [sys.executable, "-m", "keras_vgan.cli", "train", *TINY, "--epochs", "2", "--output", str(tmp_path),
+         "--name", "tiny", "--quiet"],
+        capture_output=True, text=True, timeout=300,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    run = tmp_path / "tiny"
+    assert (run / "model.keras").is_file() and (run / "config.json").is_file()
+    assert sorted(p.name for p in (run / "samples").glob("*.png")) == ["epoch_0001.png", "epoch_0002.png"]
+    assert any(name.startswith("events") for _, _, files in os.walk(run / "tensorboard") for name in files)
+    assert not [p for p in run.rglob(".tmp-*")]
