@@ -17,6 +17,7 @@ class TrainingConfig:
     dataset: str = "moving_digits"
     data: str = None  # a path or spec for `keras_vgan.datasets.load_source`; overrides `dataset`
     num_videos: int = 2048
+    num_objects: tuple = (1, 2)  # digits or shapes per built-in clip: a count or a (min, max) range
     frames: int = 16
     height: int = 64
     width: int = 64
@@ -44,6 +45,10 @@ class TrainingConfig:
     precision: str = "auto"
     jit_compile: str = "auto"
     seed: int = 0
+
+    def __post_init__(self):
+        if isinstance(self.num_objects, list):  # from config.json
+            self.num_objects = tuple(self.num_objects)
 
     def to_json(self):
         return json.dumps(dataclasses.asdict(self), indent=2, sort_keys=True)

@@ -5,18 +5,33 @@ available one by one (`build_gan`, `training_dataset`, `VideoGAN.fit`).
 
 The run directory it fills:
     config.json        the configuration, to rerun or resume the run
-    samples/           epoch_NNNN.png sample grids (rows = samples, columns = time)
-    tensorboard/       loss scalars for `tensorboard --logdir`
+    samples/           epoch_NNNN.png sample grids (rows = samples, columns = time),
+                       epoch_NNNN.gif / .mp4 the same samples tiled and playing
+    tensorboard/       loss scalars and animated samples for `tensorboard --logdir`
+    checkpoints/       the resumable training state (see below)
     model.keras        the trained VideoGAN (`keras.models.load_model`)
+
+Resuming: the state (both networks, the EMA generator, both optimizers, and
+the step/epoch counters) is checkpointed every `config.checkpoint_every` steps
+and at every epoch end. Running `train` again on the same run directory, with
+the same configuration (only `epochs`, `sample_every`, `num_samples`,
+`checkpoint_every` and `jit_compile` may change), continues from the last
+checkpoint, mid-epoch included, so a killed run loses at most
+`checkpoint_every` steps; when the requested epochs are done already it only
+rewrites `model.keras`. The sample noise needs no saving: it is derived from
+`config.seed`. Not restored: the data order (the shuffle starts over) and the
+training-noise stream (reseeded from the seed and the step), so a resumed run
+is statistically, not bit-for-bit, the same as an uninterrupted one.
 """
 
+import json
 import os
 
 import keras
 import tensorflow as tf
 
 from keras_vgan import precision as precision_policy
-from keras_vgan.callbacks import SampleGrid
+from keras_vgan.callbacks import SampleGrid, TensorBoardSamples, TrainingCheckpoint
 from keras_vgan.datasets import synthetic
 from keras_vgan.models import VideoGAN, build_video_discriminator, build_video_generator
 from keras_vgan.presets import DATASETS
@@ -60,8 +75,9 @@ def source_clips(config):
     if config.dataset not in DATASETS:
         raise ValueError(f"dataset={config.dataset!r} is not built in; expected one of {list(DATASETS)} or --data PATH")
     make = getattr(synthetic, config.dataset)
-    return make(config.num_videos, frames=config.frames, height=config.height, width=config.width,
-                channels=config.channels, seed=config.seed)
+    count = config.num_objects if isinstance(config.num_objects, int) else tuple(config.num_objects)
+    return make(config.num_videos, config.frames, config.height, config.width, config.channels, count,
+                seed=config.seed)
 
 
 def training_dataset(config, clips=None):
@@ -83,9 +99,58 @@ def save_model(gan, path):
     return path
 
 
+# Options that may differ between a run and its continuation: they change
+# neither the model nor the meaning of the step and epoch counters.
+RESUMABLE_CHANGES = frozenset({"epochs", "sample_every", "num_samples", "checkpoint_every", "jit_compile"})
+
+
+def check_resumable(config, run_dir):
+    """Raise ValueError if `run_dir/config.json` differs from `config` in what a resumed run must keep."""
+    path = os.path.join(run_dir, "config.json")
+    if not os.path.isfile(path):
+        return
+    with open(path) as file:
+        saved = json.load(file)
+    current = json.loads(config.to_json())
+    changed = [f"{name}: {saved.get(name)!r} -> {current.get(name)!r}" for name in sorted(set(saved) | set(current))
+               if name not in RESUMABLE_CHANGES and saved.get(name) != current.get(name)]
+    if changed:
+        raise ValueError(
+            f"run directory {run_dir!r} holds a checkpoint of a different configuration ({', '.join(changed)}); "
+            f"continue it with the same options, choose another run name, or delete "
+            f"{os.path.join(run_dir, 'checkpoints')!r} to start over"
+        )
+
+
+class _StopAfterEpoch(keras.callbacks.Callback):
+    """Ends `fit` after one epoch: the shortened first epoch of a run resumed mid-epoch."""
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.model.stop_training = True
+
+
+def _merge_histories(histories):
+    merged = histories[-1]
+    merged.epoch = [e for h in histories for e in h.epoch]
+    keys = [k for h in histories for k in h.history]
+    merged.history = {k: [v for h in histories for v in h.history.get(k, [])] for k in dict.fromkeys(keys)}
+    return merged
+
+
 def train(config, run_dir, verbose=1, extra_callbacks=()):
-    """Train as `config` says, writing into `run_dir`; returns (gan, history)."""
+    """Train as `config` says, writing into `run_dir`; returns (gan, history).
+
+    If `run_dir` holds a checkpoint, training continues from it (see the
+    module docstring); `history` then covers the epochs run by this call.
+
+    Example:
+    >>> gan, history = train(get_preset("quickstart").replace(epochs=2), "runs/demo")  # doctest: +SKIP
+    """
     os.makedirs(run_dir, exist_ok=True)
+    checkpoint = TrainingCheckpoint(os.path.join(run_dir, "checkpoints"), every_n_steps=config.checkpoint_every)
+    resuming = bool(checkpoint.checkpoints())
+    if resuming:
+        check_resumable(config, run_dir)
     with atomic_path(os.path.join(run_dir, "config.json")) as temporary:
         with open(temporary, "w") as file:
             file.write(config.to_json())
@@ -95,14 +160,41 @@ def train(config, run_dir, verbose=1, extra_callbacks=()):
         print(f"keras-vgan: precision {policy} on {precision_policy.accelerator()}; run directory {run_dir}")
     dataset = training_dataset(config)
     gan = build_gan(config)
+    progress = checkpoint.restore(gan)
+    if progress.step:
+        # Fresh training noise after a resume, instead of replaying the first steps' draws.
+        keras.utils.set_random_seed((config.seed + progress.step) % 2**32)
+        if verbose and progress.epoch < config.epochs:
+            print(f"keras-vgan: resuming from step {progress.step} (epoch {progress.epoch + 1}, "
+                  f"step {progress.step_in_epoch} of {config.steps_per_epoch})", flush=True)
+    sample_seed = config.seed + 1  # The fixed sample noise: derived, so a resumed run shows the same points.
     callbacks = [
         SampleGrid(os.path.join(run_dir, "samples"), num_videos=config.num_samples,
-                   every_n_epochs=config.sample_every, seed=config.seed + 1),
-        keras.callbacks.TensorBoard(os.path.join(run_dir, "tensorboard"), update_freq="epoch",
-                                    write_graph=False, profile_batch=0),
+                   every_n_epochs=config.sample_every, seed=sample_seed),
+        TensorBoardSamples(os.path.join(run_dir, "tensorboard"), num_videos=config.num_samples,
+                           every_n_epochs=config.sample_every, seed=sample_seed,
+                           update_freq="epoch", write_graph=False, profile_batch=0),
         *extra_callbacks,
+        checkpoint,  # Last: an epoch counts as done once the others have handled its end.
     ]
-    history = gan.fit(dataset, epochs=config.epochs, steps_per_epoch=config.steps_per_epoch,
-                      callbacks=callbacks, verbose=verbose)
+    histories = []
+    epoch = progress.epoch
+    if epoch < config.epochs and 0 < progress.step_in_epoch < config.steps_per_epoch:
+        remaining = config.steps_per_epoch - progress.step_in_epoch
+        histories.append(gan.fit(dataset, epochs=config.epochs, initial_epoch=epoch, steps_per_epoch=remaining,
+                                 callbacks=[*callbacks, _StopAfterEpoch()], verbose=verbose, shuffle=False))
+        epoch += 1
+    if epoch < config.epochs:
+        histories.append(gan.fit(dataset, epochs=config.epochs, initial_epoch=epoch,
+                                 steps_per_epoch=config.steps_per_epoch, callbacks=callbacks, verbose=verbose,
+                                 shuffle=False))
+    if not histories:
+        if verbose:
+            print(f"keras-vgan: {run_dir} is trained for {progress.epoch} epochs already "
+                  f"(asked for {config.epochs}); raise --epochs to train longer")
+        history = keras.callbacks.History()
+        history.epoch, history.history = [], {}
+    else:
+        history = _merge_histories(histories)
     save_model(gan, os.path.join(run_dir, "model.keras"))
     return gan, history

@@ -1,6 +1,7 @@
 """Sample videos from fixed noise while training."""
 
 import os
+import warnings
 
 import keras
 
@@ -8,35 +9,82 @@ from keras_vgan import video_io
 
 
 class SampleGrid(keras.callbacks.Callback):
-    """Every `every_n_epochs` epochs, write a PNG grid of videos from fixed noise.
+    """Every `every_n_epochs` epochs (and after the last), write samples from fixed noise.
 
-    Rows are samples and columns time steps, so motion reads left to right.
-    The noise comes from `seed`, so the same rows show the same latent points
-    across epochs, and across an interrupted and resumed run.
+    For each format in `formats` it writes `epoch_NNNN.<format>` into
+    `directory`:
+        png   a still grid, a row per video and a column per time step, so
+              motion reads left to right;
+        gif, mp4, webm   the videos tiled `columns` wide, playing together.
+
+    The noise is a pure function of `seed` (`keras_vgan.noise.latent_noise`),
+    so the same cells show the same latent points across epochs, and across
+    an interrupted and resumed run: nothing about it needs checkpointing.
+
+    A sample that cannot be encoded or written (full disk, an ffmpeg
+    failure) is reported with a warning and skipped: it never stops training.
+
+    Args:
+        directory: where the files go (created if missing).
+        num_videos: videos per sample.
+        every_n_epochs: write after epochs N, 2N, ... (1-based) and after the last epoch.
+        seed: seed of the fixed noise.
+        use_ema: sample from the EMA generator when the model has one.
+        formats: any of "png", "gif", "mp4", "webm".
+        fps: frames per second of the animated formats.
+        columns: videos per row of the animated grids (default: about square).
+        scale: integer nearest-neighbour upscaling of every file.
 
     Example:
     >>> gan.fit(clips, epochs=10, callbacks=[SampleGrid("runs/demo/samples", num_videos=8)])
     """
 
-    def __init__(self, directory, num_videos=8, every_n_epochs=1, seed=1234, use_ema=True):
+    def __init__(self, directory, num_videos=8, every_n_epochs=1, seed=1234, use_ema=True,
+                 formats=("png", "gif", "mp4"), fps=8, columns=None, scale=1):
         super().__init__()
-        if num_videos < 1 or every_n_epochs < 1:
-            raise ValueError(
-                f"num_videos={num_videos!r}, every_n_epochs={every_n_epochs!r} are not valid; expected positive integers"
-            )
+        for name, value in (("num_videos", num_videos), ("every_n_epochs", every_n_epochs), ("scale", scale)):
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise ValueError(f"{name}={value!r} is not valid; expected a positive integer")
+        if columns is not None and (isinstance(columns, bool) or not isinstance(columns, int) or columns < 1):
+            raise ValueError(f"columns={columns!r} is not valid; expected a positive integer or None")
+        if isinstance(formats, str):
+            formats = (formats,)
+        formats = tuple(str(f).lower().lstrip(".") for f in formats)
+        known = video_io.IMAGE_FORMATS + video_io.ANIMATED_FORMATS
+        unknown = [f for f in formats if f not in known]
+        if unknown or not formats:
+            raise ValueError(f"formats={formats!r} is not valid; expected some of {list(known)}")
         self.directory = os.fspath(directory)
         self.num_videos = num_videos
         self.every_n_epochs = every_n_epochs
         self.seed = seed
         self.use_ema = use_ema
+        self.formats = formats
+        self.fps = video_io._check_fps(fps)
+        self.columns = columns
+        self.scale = scale
 
-    def sample_path(self, epoch):
-        return os.path.join(self.directory, f"epoch_{epoch:04d}.png")
+    def sample_path(self, epoch, format="png"):
+        """The file written after (1-based) epoch `epoch` in `format`."""
+        return os.path.join(self.directory, f"epoch_{epoch:04d}.{format}")
+
+    def write_samples(self, epoch):
+        """Generate from the fixed noise and write every format; returns the paths written."""
+        os.makedirs(self.directory, exist_ok=True)
+        videos = self.model.generate(self.num_videos, seed=self.seed, use_ema=self.use_ema)
+        written = []
+        for format in self.formats:
+            path = self.sample_path(epoch, format)
+            try:
+                video_io.write_samples(path, videos, fps=self.fps, columns=self.columns, scale=self.scale)
+            except (OSError, RuntimeError) as error:
+                warnings.warn(f"SampleGrid: could not write {path}: {error}", RuntimeWarning, stacklevel=2)
+                continue
+            written.append(path)
+        return written
 
     def on_epoch_end(self, epoch, logs=None):
         epoch_number = epoch + 1
         if epoch_number % self.every_n_epochs and epoch_number != self.params.get("epochs"):
             return
-        os.makedirs(self.directory, exist_ok=True)
-        videos = self.model.generate(self.num_videos, seed=self.seed, use_ema=self.use_ema)
-        video_io.write_grid(self.sample_path(epoch_number), videos)
+        self.write_samples(epoch_number)

@@ -77,7 +77,9 @@ def main(argv=None):
         print(f"keras-vgan: error: {error}".replace("keras-vgan: error: keras-vgan", "keras-vgan"),
               file=sys.stderr)
         return EXIT_USAGE
-    except (ValueError, FileNotFoundError, NotADirectoryError, PermissionError, ImportError) as error:
+    except (ValueError, OSError, ImportError, RuntimeError) as error:
+        if os.environ.get("KERAS_VGAN_DEBUG"):
+            raise
         message = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
         print(f"keras-vgan {args.command if 'args' in locals() else ''}: error: {message}".replace("  ", " "),
               file=sys.stderr)

@@ -99,6 +99,8 @@ class VideoGAN(keras.Model):
             gradient_penalty_weight: λ of the WGAN-GP penalty (10 is usual).
             r1_weight: γ of the R1 penalty on real data.
         """
+        # No third optimizer: Keras would otherwise make an unused RMSprop, save it and log its rate.
+        kwargs.setdefault("optimizer", None)
         super().compile(**kwargs)
         self.adversarial_loss = adversarial_losses.get_adversarial_loss(loss)
         if isinstance(discriminator_steps, bool) or not isinstance(discriminator_steps, int) or discriminator_steps < 1:

@@ -1,0 +1,96 @@
+"""TensorBoard logging with animated video samples beside the loss curves."""
+
+import keras
+import tensorflow as tf
+
+from keras_vgan import video_io
+
+
+def animated_image_summary(tag, gif_bytes, height, width, channels):
+    """A `tf.compat.v1.Summary` holding one image whose encoded bytes are an animated GIF.
+
+    TensorBoard's Images tab hands the stored bytes to the browser as they
+    are, and browsers play GIFs, so the sample moves. (`tf.summary.image`
+    would PNG-encode a still image instead.)
+
+    Example:
+    >>> gif = video_io.encode_gif(video)                    # video: (T, H, W, C) uint8
+    >>> summary = animated_image_summary("samples", gif, *video.shape[1:])
+    >>> tf.summary.experimental.write_raw_pb(summary.SerializeToString(), step=0)  # doctest: +SKIP
+    """
+    image = tf.compat.v1.Summary.Image(height=int(height), width=int(width), colorspace=int(channels),
+                                       encoded_image_string=bytes(gif_bytes))
+    return tf.compat.v1.Summary(value=[tf.compat.v1.Summary.Value(tag=tag, image=image)])
+
+
+class TensorBoardSamples(keras.callbacks.TensorBoard):
+    """`keras.callbacks.TensorBoard` that also logs an animated GIF of samples from fixed noise.
+
+    Use it instead of (not beside) `keras.callbacks.TensorBoard`: it writes the
+    loss scalars exactly as that callback does, and the samples into the same
+    event file under `log_dir/train`, at step = epoch (0-based, like the
+    `epoch_*` scalars). One writer per run directory matters: TensorBoard only
+    keeps polling the newest event file of a directory, so a second writer's
+    file would stop updating in the browser.
+
+    The samples (`num_videos` videos tiled `columns` wide) come from noise that
+    is a pure function of `seed`, so each epoch shows the same latent points.
+
+    Args:
+        log_dir: the TensorBoard log directory (`tensorboard --logdir` its parent).
+        num_videos, seed, use_ema: what to sample (see `VideoGAN.generate`).
+        every_n_epochs: log samples after epochs N, 2N, ... (1-based) and after the last.
+        fps: playback speed of the GIF (at most 50).
+        columns: videos per row (default: about square).
+        scale: integer nearest-neighbour upscaling; small samples are easier to see larger.
+        tag: the image's name in TensorBoard.
+        **tensorboard_options: passed to `keras.callbacks.TensorBoard`
+            (`update_freq`, `write_graph`, `histogram_freq`, ...).
+
+    Example:
+    >>> callback = TensorBoardSamples("runs/demo/tensorboard", num_videos=8, scale=2)
+    >>> gan.fit(clips, epochs=10, callbacks=[callback])  # doctest: +SKIP
+    """
+
+    def __init__(self, log_dir="logs", num_videos=4, every_n_epochs=1, seed=1234, use_ema=True, fps=8,
+                 columns=None, scale=1, tag="samples", **tensorboard_options):
+        super().__init__(log_dir=log_dir, **tensorboard_options)
+        for name, value in (("num_videos", num_videos), ("every_n_epochs", every_n_epochs), ("scale", scale)):
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise ValueError(f"{name}={value!r} is not valid; expected a positive integer")
+        if columns is not None and (isinstance(columns, bool) or not isinstance(columns, int) or columns < 1):
+            raise ValueError(f"columns={columns!r} is not valid; expected a positive integer or None")
+        fps = video_io._check_fps(fps)
+        if fps > video_io.MAX_GIF_FPS:
+            raise ValueError(f"fps={fps:g} is too high for a GIF; expected at most {video_io.MAX_GIF_FPS}")
+        self.num_videos = num_videos
+        self.every_n_epochs = every_n_epochs
+        self.seed = seed
+        self.use_ema = use_ema
+        self.fps = fps
+        self.columns = columns
+        self.scale = scale
+        self.tag = tag
+
+    def sample_gif(self):
+        """The current samples as (GIF bytes, tiled video (T, H, W, C) uint8)."""
+        videos = self.model.generate(self.num_videos, seed=self.seed, use_ema=self.use_ema)
+        tiled = video_io._upscale(video_io.tile_videos(videos, self.columns), self.scale)
+        return video_io.encode_gif(tiled, self.fps), tiled
+
+    def write_samples(self, step):
+        """Log the current samples at `step`."""
+        gif, tiled = self.sample_gif()
+        _, height, width, channels = tiled.shape
+        summary = animated_image_summary(self.tag, gif, height, width, channels)
+        # The parent's train writer: the same event file as the epoch_* scalars.
+        writer = self._train_writer
+        with writer.as_default():
+            tf.summary.experimental.write_raw_pb(summary.SerializeToString(), step=step)
+        writer.flush()
+
+    def on_epoch_end(self, epoch, logs=None):
+        super().on_epoch_end(epoch, logs)
+        epoch_number = epoch + 1
+        if epoch_number % self.every_n_epochs == 0 or epoch_number == self.params.get("epochs"):
+            self.write_samples(epoch)

@@ -1,0 +1,28 @@
+"""`keras-vgan export`: the generator as a TensorFlow SavedModel, servable without keras_vgan."""
+
+
+def add_parser(subparsers):
+    parser = subparsers.add_parser(
+        "export", help="export the generator as a TensorFlow SavedModel",
+        description="Export the generator (EMA weights by default) as a TensorFlow SavedModel with the "
+                    "serving signatures generate(noise) and sample(num_videos, seed), both returning "
+                    "uint8 videos [N, T, H, W, C]. TensorFlow alone loads it.")
+    parser.add_argument("model", metavar="MODEL", help="a run directory holding model.keras, or a .keras file")
+    parser.add_argument("out", metavar="OUT_DIR",
+                        help="the SavedModel directory: new, empty, or an earlier export (replaced)")
+    parser.add_argument("--no-ema", action="store_true", help="export the raw generator weights, not the EMA copy")
+    parser.set_defaults(run=run)
+
+
+def run(args):
+    from keras_vgan.export import check_export_target, export_generator, load_video_gan, resolve_model_path
+
+    model_path = resolve_model_path(args.model)
+    check_export_target(args.out)  # Fail before the slow load.
+    gan = load_video_gan(model_path)
+    export_generator(gan, args.out, use_ema=not args.no_ema)
+    weights = "EMA" if not args.no_ema and gan.ema_generator is not None else "raw"
+    print(f"keras-vgan export: wrote {args.out} ({weights} weights); signatures generate(noise float32 "
+          f"[N, {gan.latent_dim}]) and sample(num_videos int32, seed int32) -> videos uint8 "
+          f"[N, {', '.join(map(str, gan.video_shape))}]")
+    return 0

@@ -1,0 +1,77 @@
+"""`keras-vgan interpolate`: a walk through the latent space between two seeds.
+
+The noise of seed A and of seed B (the very vectors `keras-vgan sample --seed`
+would use for its first video) are joined by spherical interpolation, which
+keeps every point at the norm typical of Gaussian noise, where a straight line
+would pass through the atypically short vectors near the origin.
+
+Output layout: the `--steps` videos are tiled in one row, A on the left and B
+on the right, all playing at once, so the eye compares content and motion
+side by side at the same time step. With a .png output the grid instead has a
+row per latent point (top = A) and a column per time step.
+"""
+
+import numpy as np
+
+from keras_vgan.cli import UsageError, positive_int
+from keras_vgan.cli.sample import add_output_arguments, check_output
+
+
+def spherical_interpolation(start, end, steps):
+    """`steps` points from `start` to `end` (both included) along the great circle between them.
+
+    Falls back to a straight line when the two vectors are (anti)parallel.
+
+    Example:
+    >>> points = spherical_interpolation(np.array([1.0, 0.0]), np.array([0.0, 1.0]), 3)
+    >>> np.round(points, 3).tolist()
+    [[1.0, 0.0], [0.707, 0.707], [0.0, 1.0]]
+    """
+    start = np.asarray(start, np.float64)
+    end = np.asarray(end, np.float64)
+    if start.shape != end.shape or start.ndim != 1:
+        raise ValueError(f"start {start.shape} and end {end.shape} are not valid; expected two vectors of one shape")
+    if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or steps < 2:
+        raise ValueError(f"steps={steps!r} is not valid; expected an integer >= 2")
+    t = np.linspace(0.0, 1.0, int(steps))[:, None]
+    norms = np.linalg.norm(start) * np.linalg.norm(end)
+    cosine = np.clip(start @ end / norms, -1.0, 1.0) if norms > 0 else 1.0
+    angle = np.arccos(cosine)
+    if np.sin(angle) < 1e-6:
+        return ((1.0 - t) * start + t * end).astype(np.float32)
+    points = (np.sin((1.0 - t) * angle) * start + np.sin(t * angle) * end) / np.sin(angle)
+    # The ends exactly, not within rounding: they must give the seeds' own videos.
+    points[0], points[-1] = start, end
+    return points.astype(np.float32)
+
+
+def add_parser(subparsers):
+    parser = subparsers.add_parser(
+        "interpolate", help="write a walk through the latent space between two seeds",
+        description="Spherically interpolate between the noise of two seeds and write the videos of the "
+                    "points tiled in one row (A left, B right), playing together; a .png output gets a row "
+                    "per point instead.")
+    parser.add_argument("model", metavar="MODEL", help="a .keras file or a run directory holding model.keras")
+    parser.add_argument("--seeds", type=int, nargs=2, required=True, metavar=("A", "B"),
+                        help="the seeds of the two end points")
+    parser.add_argument("--steps", type=positive_int, default=8, help="latent points, ends included (default: 8)")
+    add_output_arguments(parser)
+    parser.set_defaults(run=run)
+
+
+def run(args):
+    from keras_vgan import video_io
+    from keras_vgan.export import load_video_gan
+    from keras_vgan.noise import latent_noise
+
+    if args.steps < 2:
+        raise UsageError(f"--steps {args.steps} is too small; expected at least 2 (the two end points)")
+    chosen = check_output(args)
+    gan = load_video_gan(args.model)
+    start, end = (latent_noise(1, gan.latent_dim, seed).numpy()[0] for seed in args.seeds)
+    noise = spherical_interpolation(start, end, args.steps)
+    videos = gan.generate_from_noise(noise, use_ema=not args.no_ema)
+    video_io.write_samples(args.out, videos, fps=args.fps, columns=args.steps, format=chosen, scale=args.scale)
+    print(f"keras-vgan interpolate: wrote {args.out} ({args.steps} points from seed {args.seeds[0]} "
+          f"to seed {args.seeds[1]}, {chosen})")
+    return 0

@@ -1,0 +1,101 @@
+import glob
+import io
+import os
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+from PIL import Image
+
+from keras_vgan import video_io
+from keras_vgan.callbacks import SampleGrid, TensorBoardSamples
+from keras_vgan.datasets.synthetic import moving_digits
+from keras_vgan.models import VideoGAN, build_video_discriminator, build_video_generator
+
+SHAPE = dict(frames=4, height=16, width=16, channels=1)
+
+
+def tiny_gan():
+    keras.utils.set_random_seed(0)  # the same initial weights every run
+    gan = VideoGAN(build_video_generator(**SHAPE, latent_dim=8, base_filters=4),
+                   build_video_discriminator(**SHAPE, base_filters=4), ema_decay=0.9)
+    gan.compile(run_eagerly=True)  # a few eager steps are quicker than tracing the train step
+    return gan
+
+
+def clips():
+    return moving_digits(8, **SHAPE, seed=0).batch(4).repeat()
+
+
+def gif_frame_count(data):
+    return Image.open(io.BytesIO(data)).n_frames
+
+
+def test_sample_grid_writes_png_gif_and_mp4_on_schedule(tmp_path):
+    gan = tiny_gan()
+    callback = SampleGrid(tmp_path, num_videos=3, every_n_epochs=2, seed=5, formats=("png", "gif", "mp4"))
+    gan.fit(clips(), epochs=3, steps_per_epoch=1, callbacks=[callback], verbose=0)
+    # Epoch 2 by the schedule, epoch 3 as the last one; not epoch 1.
+    assert sorted(os.listdir(tmp_path)) == [f"epoch_000{e}.{f}" for e in (2, 3) for f in ("gif", "mp4", "png")]
+    videos = gan.generate(3, seed=5)
+    assert all((videos[:, 1:] != videos[:, :-1]).any(axis=(2, 3, 4)).ravel())  # frames differ: none merged
+    assert gif_frame_count((tmp_path / "epoch_0003.gif").read_bytes()) == 4
+    image = video_io.grid_image(videos)
+    written = np.asarray(Image.open(tmp_path / "epoch_0003.png").convert("L"))
+    np.testing.assert_array_equal(written, image[..., 0])  # the fixed noise: generate(3, seed=5) exactly
+
+
+def test_sample_grid_skips_a_failed_write_with_a_warning(tmp_path, monkeypatch):
+    def fail(path, *args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(video_io, "write_samples", fail)
+    gan = tiny_gan()
+    with pytest.warns(RuntimeWarning, match="No space left"):
+        history = gan.fit(clips(), epochs=1, steps_per_epoch=1, verbose=0,
+                          callbacks=[SampleGrid(tmp_path, num_videos=2, formats="gif")])
+    assert len(history.epoch) == 1
+
+
+@pytest.mark.parametrize("options", [dict(formats=("png", "avi")), dict(num_videos=0), dict(columns=0),
+                                     dict(fps=-1)])
+def test_sample_grid_rejects_bad_options(tmp_path, options):
+    with pytest.raises(ValueError):
+        SampleGrid(tmp_path, **options)
+
+
+def test_tensorboard_samples_log_scalars_and_an_animated_gif_in_one_event_file(tmp_path):
+    gan = tiny_gan()
+    callback = TensorBoardSamples(str(tmp_path), num_videos=3, columns=3, seed=2, scale=2,
+                                  update_freq="epoch", write_graph=False, profile_batch=0)
+    gan.fit(clips(), epochs=2, steps_per_epoch=1, callbacks=[callback], verbose=0)
+    event_files = glob.glob(str(tmp_path / "train" / "events.out.tfevents.*"))
+    assert len(event_files) == 1  # one writer: TensorBoard keeps polling it
+    scalars, images = {}, {}
+    for event in tf.compat.v1.train.summary_iterator(event_files[0]):
+        for value in event.summary.value:
+            if value.HasField("image"):
+                images[event.step] = value.image
+            elif value.metadata.plugin_data.plugin_name == "scalars":
+                scalars.setdefault(value.tag, []).append(event.step)
+    for name in ("epoch_d_loss", "epoch_g_loss", "epoch_real_score", "epoch_fake_score"):
+        assert scalars[name] == [0, 1]
+    assert sorted(images) == [0, 1]
+    image = images[1]
+    assert image.encoded_image_string[:6] == b"GIF89a"
+    gif = Image.open(io.BytesIO(image.encoded_image_string))
+    assert gif.n_frames == 4 and gif.info["loop"] == 0
+    assert (image.width, image.height) == gif.size == (2 * (3 * 17 - 1), 2 * 16)
+    assert image.colorspace == 1
+    # What was logged is the fixed-noise sample, tiled and enlarged.
+    expected = video_io._upscale(video_io.tile_videos(gan.generate(3, seed=2), columns=3), 2)
+    gif.seek(0)
+    np.testing.assert_array_equal(np.asarray(gif.convert("L")), expected[0, ..., 0])
+
+
+def test_tensorboard_samples_rejects_bad_options(tmp_path):
+    with pytest.raises(ValueError, match="fps"):
+        TensorBoardSamples(str(tmp_path), fps=100)
+    with pytest.raises(ValueError, match="num_videos"):
+        TensorBoardSamples(str(tmp_path), num_videos=0)
