@@ -1,0 +1,198 @@
+"""Pieces the training benchmarks share: the machine, timing, models, tables.
+
+The scripts in this folder import it as `common` (Python puts the script's own
+folder first on `sys.path`), so run them as `python benchmarks/NAME.py`.
+"""
+
+import os
+
+# Quiet TensorFlow's start-up banner; must happen before the first TF import.
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+import platform  # noqa: E402
+import statistics  # noqa: E402
+import sys  # noqa: E402
+import time  # noqa: E402
+
+import numpy as np  # noqa: E402
+
+DEFAULT_MODELS = ("quickstart", "vgan-64")
+
+
+# ---- the machine --------------------------------------------------------------------------------
+def cpu_model_name():
+    """The CPU's marketing name from /proc/cpuinfo (or `platform.processor()` elsewhere)."""
+    if os.path.exists("/proc/cpuinfo"):
+        with open("/proc/cpuinfo") as cpuinfo:
+            for line in cpuinfo:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    return platform.processor() or "unknown CPU"
+
+
+def total_memory_gib():
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    except (ValueError, OSError, AttributeError):
+        return float("nan")
+
+
+def load_average():
+    """The 1-minute load average: the timings are only comparable when it is low (< ~1.2 here)."""
+    try:
+        return os.getloadavg()[0]
+    except OSError:
+        return float("nan")
+
+
+def machine_lines(extra_versions=(), start_load=None):
+    """Markdown bullet lines naming the machine and software, for the top of every result."""
+    import keras
+    import tensorflow as tf
+
+    from keras_vgan.precision import accelerator, cpu_has_native_bfloat16
+
+    versions = [f"Python {platform.python_version()}", f"TensorFlow {tf.__version__}", f"Keras {keras.__version__}"]
+    versions += list(extra_versions)
+    return [
+        f"- CPU: {cpu_model_name()}, {os.cpu_count()} cores, native bf16 (AVX512-BF16/AMX): "
+        f"{'yes' if cpu_has_native_bfloat16() else 'no'}; memory {total_memory_gib():.0f} GiB; "
+        f"accelerator: {accelerator()}",
+        f"- Software: {', '.join(versions)}; TF_ENABLE_ONEDNN_OPTS={os.environ.get('TF_ENABLE_ONEDNN_OPTS', 'default (on)')}",
+        f"- Load average (1 min) at start: {load_average() if start_load is None else start_load:.2f}, "
+        f"at the end: {load_average():.2f}",
+        f"- Command: `python {' '.join(sys.argv)}`",
+    ]
+
+
+# ---- timing -------------------------------------------------------------------------------------
+def time_calls(function, warmup, repeats):
+    """Seconds taken by each of `repeats` calls of `function()` after `warmup` untimed calls.
+
+    `function` must block until its work is done (e.g. end with `.numpy()`).
+
+    Example:
+    >>> times = time_calls(lambda: sum(range(1000)), warmup=1, repeats=5)
+    >>> len(times)
+    5
+    """
+    for _ in range(warmup):
+        function()
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        function()
+        times.append(time.perf_counter() - start)
+    return times
+
+
+def median(values):
+    return statistics.median(values)
+
+
+def spread(values):
+    """(max - min) / median, as a percentage: how noisy the timed calls were."""
+    middle = statistics.median(values)
+    return 100.0 * (max(values) - min(values)) / middle if middle else float("nan")
+
+
+# ---- models -------------------------------------------------------------------------------------
+def model_config(name, batch_size=None, frames=None, size=None, filters=None):
+    """The preset `name` with optional overrides (used to shrink a smoke run)."""
+    from keras_vgan.presets import get_preset
+
+    config = get_preset(name)
+    changes = {"batch_size": batch_size, "frames": frames, "height": size, "width": size,
+               "generator_filters": filters, "discriminator_filters": filters}
+    return config.replace(**changes)
+
+
+def random_clips(config, seed=0):
+    """A batch of clips in [-1, 1] for `config`: the benchmarks time the model, not the data."""
+    rng = np.random.default_rng(seed)
+    shape = (config.batch_size, config.frames, config.height, config.width, config.channels)
+    return rng.uniform(-1.0, 1.0, size=shape).astype(np.float32)
+
+
+def keras_training_step(config, precision):
+    """(step, gan): `step()` runs one `VideoGAN` training step exactly as `fit` does, and blocks.
+
+    The global dtype policy is set to `precision` for the build (callers reset it).
+    """
+    import tensorflow as tf
+
+    from keras_vgan import precision as precision_policy
+    from keras_vgan.training import build_gan
+
+    precision_policy.set_precision(precision)
+    config = config.replace(precision=precision)
+    gan = build_gan(config)
+    clips = tf.data.Dataset.from_tensors(random_clips(config)).repeat()
+    iterator = iter(clips)
+    gan.make_train_function()
+
+    def step():
+        logs = gan.train_function(iterator)
+        return float(logs["d_loss"])  # `float` waits for the step to finish
+
+    return step, gan
+
+
+def release_keras_models():
+    import gc
+
+    import keras
+
+    keras.backend.clear_session()
+    keras.mixed_precision.set_global_policy("float32")
+    gc.collect()
+
+
+# ---- one setting per process ---------------------------------------------------------------------
+def run_worker(script, worker_args):
+    """Runs `python script *worker_args` in a fresh process; returns its last stdout line as JSON.
+
+    Each setting gets its own process so that no thread pool, allocator cache
+    or compiled graph of one setting is there when the next one is timed.
+    The result gains "load": the higher 1-minute load average of its start and end.
+    """
+    import json
+    import subprocess
+
+    load = load_average()
+    finished = subprocess.run([sys.executable, script, *worker_args], capture_output=True, text=True)
+    if finished.returncode != 0:
+        raise RuntimeError(f"{os.path.basename(script)} {' '.join(worker_args[:6])} failed "
+                           f"(exit {finished.returncode}):\n{finished.stderr[-3000:]}")
+    result = json.loads(finished.stdout.strip().splitlines()[-1])
+    result["load"] = max(load, load_average())
+    return result
+
+
+# ---- output -------------------------------------------------------------------------------------
+def markdown_table(headers, rows):
+    """A GitHub-flavoured markdown table.
+
+    Example:
+    >>> print(markdown_table(["a", "b"], [[1, 2]]))
+    | a | b |
+    |---|---|
+    | 1 | 2 |
+    """
+    lines = ["| " + " | ".join(str(h) for h in headers) + " |", "|" + "---|" * len(headers)]
+    lines += ["| " + " | ".join(str(cell) for cell in row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def write_atomically(path, text):
+    """Write `text` to `path` through a temporary file in the same folder, then rename."""
+    directory = os.path.dirname(os.path.abspath(path))
+    os.makedirs(directory, exist_ok=True)
+    temporary = os.path.join(directory, f".{os.path.basename(path)}.{os.getpid()}.tmp")
+    try:
+        with open(temporary, "w") as file:
+            file.write(text)
+        os.replace(temporary, path)
+    finally:
+        if os.path.exists(temporary):
+            os.remove(temporary)

