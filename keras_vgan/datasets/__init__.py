@@ -1,0 +1,39 @@
+"""Datasets of video clips for training: built-in synthetic data and real videos.
+
+Every source gives a `tf.data.Dataset` of float32 clips (T, H, W, C) in
+[-1, 1] (or `(clip, label)` pairs); `make_training_dataset` shuffles,
+augments, batches and prefetches one for `model.fit`; `load_source` picks the
+source from a spec string, as `keras-vgan train --data` does.
+
+Example:
+>>> from keras_vgan.datasets import load_source, make_training_dataset
+>>> clips = load_source("moving_digits", frames=8, height=32, width=32, channels=1, num_videos=8)
+>>> batches = make_training_dataset(clips, batch_size=4, shuffle_buffer=8)
+"""
+
+from keras_vgan.datasets.arrays import from_array, from_npy
+from keras_vgan.datasets.frames import from_frame_folders
+from keras_vgan.datasets.moving_mnist import generate_moving_mnist, moving_mnist
+from keras_vgan.datasets.pipeline import SkippedItemWarning, make_training_dataset
+from keras_vgan.datasets.sources import load_source
+from keras_vgan.datasets.synthetic import bouncing_shapes, moving_digits
+from keras_vgan.datasets.tfds import from_tfds
+from keras_vgan.datasets.tfrecord import from_tfrecord, write_tfrecord_shards
+from keras_vgan.datasets.video_files import from_video_files
+
+__all__ = [
+    "SkippedItemWarning",
+    "bouncing_shapes",
+    "from_array",
+    "from_frame_folders",
+    "from_npy",
+    "from_tfds",
+    "from_tfrecord",
+    "from_video_files",
+    "generate_moving_mnist",
+    "load_source",
+    "make_training_dataset",
+    "moving_digits",
+    "moving_mnist",
+    "write_tfrecord_shards",
+]

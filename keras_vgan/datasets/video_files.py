@@ -1,0 +1,206 @@
+"""Clips from video files (MP4, AVI, WebM, MKV, ...), decoded by OpenCV inside `tf.data`.
+
+Every file is probed once, up front and in parallel (opened, its frame count
+and frame rate read, its first frame decoded), so a source with nothing
+readable fails before training starts, and files that cannot give a clip are
+warned about once and left out. Files that fail later (a truncated stream)
+are skipped on the fly; each pass logs how many items it skipped.
+"""
+
+import glob
+import os
+
+import cv2
+import tensorflow as tf
+
+from keras_vgan.datasets.pipeline import (
+    VIDEO_EXTENSIONS,
+    SkipItem,
+    SkipTracker,
+    check_clip_options,
+    decoded_clips_dataset,
+    is_glob,
+    parent_folder_labels,
+    probe_usable_items,
+    walk_directory,
+)
+
+# FFmpeg threads per open file (0 lets FFmpeg use one per core). tf.data
+# already decodes one file per core; FFmpeg's frame threads on top cost as
+# much or more CPU per clip (benchmarks/results/data_pipeline.md), and when
+# training shares the cores, CPU per clip is what limits the rate.
+DECODER_THREADS = 1
+
+
+def open_video(path, threads=None):
+    """`cv2.VideoCapture` on `path` through FFmpeg, with `threads` decoder threads."""
+    threads = DECODER_THREADS if threads is None else threads
+    return cv2.VideoCapture(os.fspath(path), cv2.CAP_FFMPEG, [cv2.CAP_PROP_N_THREADS, int(threads)])
+
+
+def probe_video(path):
+    """(frame count, frames per second) of a video, or `SkipItem` saying why it is unusable.
+
+    Cheap: opens the file and decodes its first frame only, unless the
+    container gives no frame count (then it counts frames by decoding).
+
+    Example:
+    >>> probe_video("clip.mp4")  # doctest: +SKIP
+    (250, 25.0)
+    """
+    try:
+        size = os.path.getsize(path)
+    except OSError as error:
+        raise SkipItem(f"cannot read it ({error.strerror or error})") from None
+    if size == 0:
+        raise SkipItem("it is empty (0 bytes)")
+    capture = open_video(path)
+    try:
+        if not capture.isOpened():
+            raise SkipItem("OpenCV/FFmpeg cannot open it as a video (not a video, or corrupt)")
+        count = capture.get(cv2.CAP_PROP_FRAME_COUNT)
+        fps = capture.get(cv2.CAP_PROP_FPS)
+        if not capture.grab():
+            raise SkipItem("no frame decodes (corrupt or truncated)")
+        ok, frame = capture.retrieve()
+        if not ok or frame is None or frame.size == 0:
+            raise SkipItem("its first frame does not decode (corrupt or unsupported codec)")
+        if not count or count != count or count <= 0:
+            # No count in the container: count by decoding, once.
+            count = 1
+            while capture.grab():
+                count += 1
+        fps = fps if fps and fps == fps and fps > 0 else 0.0
+        return int(count), float(fps)
+    finally:
+        capture.release()
+
+
+def read_video_frames(path, indices):
+    """Decode the frames at sorted `indices` of a video: `(dict index → BGR frame, stream_end)`.
+
+    Decodes sequentially (frame-accurate for every codec), skipping the
+    colour conversion of frames that are not needed. `stream_end` is None,
+    or the number of frames the stream had when it ended before the last
+    index.
+    """
+    wanted = set(indices)
+    last = max(indices)
+    capture = open_video(path)
+    try:
+        if not capture.isOpened():
+            raise SkipItem("OpenCV/FFmpeg cannot open it as a video")
+        frames = {}
+        for position in range(last + 1):
+            if not capture.grab():
+                return frames, position
+            if position in wanted:
+                ok, frame = capture.retrieve()
+                if not ok or frame is None:
+                    raise SkipItem(f"frame {position} does not decode (corrupt?)")
+                frames[position] = frame
+        return frames, None
+    finally:
+        capture.release()
+
+
+def find_video_files(paths, extensions=VIDEO_EXTENSIONS):
+    """Resolve a directory (searched recursively), a glob, a file, or a list of those.
+
+    Returns `(files, unreadable_folders)`: sorted unique paths, and a dict of
+    folders that could not be listed → reason. A path that does not exist or a
+    glob that matches nothing is a FileNotFoundError; finding no video at all
+    is a ValueError.
+
+    Example:
+    >>> files, _ = find_video_files("UCF-101/")  # doctest: +SKIP
+    """
+    extensions = tuple(e.lower() for e in extensions)
+    specs = [paths] if isinstance(paths, (str, os.PathLike)) else list(paths)
+    if not specs:
+        raise ValueError("no video paths given (an empty list)")
+    files, unreadable = [], {}
+    for spec in specs:
+        spec = os.fspath(spec)
+        if os.path.isdir(spec):
+            listing, bad_folders = walk_directory(spec)
+            unreadable.update(bad_folders)
+            files.extend(os.path.join(folder, name) for folder, names in listing for name in names
+                         if name.lower().endswith(extensions))
+        elif os.path.isfile(spec):
+            files.append(spec)  # named explicitly: accepted whatever its extension
+        elif is_glob(spec):
+            matches = sorted(glob.glob(spec, recursive=True))
+            if not matches:
+                raise FileNotFoundError(f"the glob {spec!r} matches no files")
+            for match in matches:
+                if os.path.isdir(match):
+                    found, bad_folders = find_video_files(match, extensions)
+                    files.extend(found)
+                    unreadable.update(bad_folders)
+                elif match.lower().endswith(extensions):
+                    files.append(match)
+        else:
+            raise FileNotFoundError(f"video path {spec!r} does not exist")
+    files = sorted(set(files))
+    if not files and not unreadable:
+        raise ValueError(f"no video files ({', '.join(extensions)}) found in "
+                         f"{specs[0] if len(specs) == 1 else specs!r}")
+    return files, unreadable
+
+
+def from_video_files(paths, frames=16, height=64, width=64, channels=3, frame_step=1, fps=None,
+                     clips_per_video=1, crop="center", clip_sampling="random", labels=False,
+                     class_names=None, shuffle=True, seed=None, extensions=VIDEO_EXTENSIONS,
+                     num_parallel_calls=tf.data.AUTOTUNE, deterministic=False):
+    """A `tf.data.Dataset` of float32 clips (frames, height, width, channels) in [-1, 1] from videos.
+
+    `paths`: a directory (searched recursively), a glob, a file, or a list of
+    those. Each pass takes `clips_per_video` clips from every video: clip
+    starts drawn at random (`clip_sampling="random"`) or spread evenly
+    (`"even"`); frames `frame_step` apart after resampling to `fps` when
+    given (else the file's own rate). Frames are resized, aspect kept, to
+    cover height×width, then cropped (`crop="center"` or `"random"`, one
+    window per clip). With `labels=True` elements are `(clip, label)`, the
+    label being the index of the video's parent folder name (UCF-101's
+    `class/video.avi` layout) in `dataset.class_names` (sorted, or the
+    `class_names` given). `shuffle` visits the videos in a new random order
+    each pass; `seed` makes clip starts, crops and that order repeatable.
+
+    Unreadable files (empty, truncated, not a video, shorter than one clip)
+    and unreadable folders are skipped with one `SkippedItemWarning` each;
+    each pass logs "skipped k of n items this pass" on the
+    `keras_vgan.datasets` logger. Nothing readable at all is a ValueError.
+
+    The returned dataset also carries `files` (the videos used),
+    `skip_tracker` and, with labels, `class_names`.
+
+    Example:
+    >>> clips = from_video_files("UCF-101/", frames=16, height=64, width=64,
+    ...                          labels=True)  # doctest: +SKIP
+    >>> clips.class_names[:2]  # doctest: +SKIP
+    ['ApplyEyeMakeup', 'ApplyLipstick']
+    """
+    frames, height, width, channels, frame_step, clips_per_video, fps = check_clip_options(
+        frames, height, width, channels, frame_step, clips_per_video, crop, clip_sampling, fps)
+    files, unreadable_folders = find_video_files(paths, extensions)
+
+    tracker = SkipTracker(len(files) + len(unreadable_folders), name="items")
+    for folder, reason in unreadable_folders.items():
+        tracker.skip(f"folder {folder}", reason)
+
+    usable, infos = probe_usable_items(files, probe_video, tracker, frames, frame_step, fps,
+                                       source=os.fspath(paths) if isinstance(paths, (str, os.PathLike))
+                                       else f"{len(files)} paths")
+    label_list = None
+    if labels:
+        label_list, class_names = parent_folder_labels(usable, class_names)
+
+    dataset = decoded_clips_dataset(
+        usable, infos, read_video_frames, frames, height, width, channels, frame_step=frame_step,
+        fps=fps, clips_per_video=clips_per_video, clip_sampling=clip_sampling, crop=crop,
+        labels=label_list, tracker=tracker, shuffle_items=shuffle, seed=seed,
+        class_names=class_names if labels else None, num_parallel_calls=num_parallel_calls,
+        deterministic=deterministic)
+    dataset.files = list(usable)
+    return dataset
