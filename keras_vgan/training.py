@@ -28,11 +28,11 @@ import json
 import os
 
 import keras
-import tensorflow as tf
 
 from keras_vgan import precision as precision_policy
 from keras_vgan.callbacks import SampleGrid, TensorBoardSamples, TrainingCheckpoint
 from keras_vgan.datasets import synthetic
+from keras_vgan.datasets.pipeline import make_training_dataset
 from keras_vgan.models import VideoGAN, build_video_discriminator, build_video_generator
 from keras_vgan.presets import DATASETS
 from keras_vgan.video_io import atomic_path
@@ -70,8 +70,9 @@ def source_clips(config):
     if config.data:
         from keras_vgan.datasets import load_source
 
+        options = {"clips_per_video": config.clips_per_video} if config.clips_per_video else {}
         return load_source(config.data, frames=config.frames, height=config.height, width=config.width,
-                           channels=config.channels)
+                           channels=config.channels, seed=config.seed, **options)
     if config.dataset not in DATASETS:
         raise ValueError(f"dataset={config.dataset!r} is not built in; expected one of {list(DATASETS)} or --data PATH")
     make = getattr(synthetic, config.dataset)
@@ -80,15 +81,16 @@ def source_clips(config):
                 seed=config.seed)
 
 
+# The shuffle buffer holds decoded float32 clips: bound it in bytes, not in clips.
+SHUFFLE_BUFFER_BYTES = 256 * 2**20
+
+
 def training_dataset(config, clips=None):
     """Shuffled, repeated, batched, prefetched clips for `fit`."""
     clips = source_clips(config) if clips is None else clips
-    return (
-        clips.shuffle(4 * config.batch_size * 16, seed=config.seed)
-        .repeat()
-        .batch(config.batch_size, drop_remainder=True)
-        .prefetch(tf.data.AUTOTUNE)
-    )
+    clip_bytes = 4 * config.frames * config.height * config.width * config.channels
+    buffer = int(min(4096, max(4 * config.batch_size, SHUFFLE_BUFFER_BYTES // clip_bytes)))
+    return make_training_dataset(clips, config.batch_size, shuffle_buffer=buffer, seed=config.seed)
 
 
 def save_model(gan, path):

@@ -7,7 +7,7 @@ import pytest
 from keras_vgan.cli import main
 
 TINY = ["--frames", "4", "--size", "16", "--generator-filters", "4", "--discriminator-filters", "4",
-        "--latent-dim", "8", "--batch-size", "4", "--num-videos", "16", "--steps-per-epoch", "2"]
+        "--latent-dim", "8", "--batch-size", "4", "--num-videos", "16", "--steps-per-epoch", "2", "--sample-every", "1"]
 
 
 @pytest.mark.parametrize("argv, named", [
