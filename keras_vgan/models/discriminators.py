@@ -3,7 +3,7 @@
 import keras
 from keras import layers
 
-from keras_vgan.models.layout import video_layout
+from keras_vgan.models.layout import check_choice, check_positive_ints, video_layout
 
 NORMALIZATIONS = ("none", "layer", "batch", "spectral")
 
@@ -35,11 +35,8 @@ def build_video_discriminator(
     (None, 1)
     """
     layout = video_layout(frames, height, width)
-    for label, value in (("channels", channels), ("base_filters", base_filters), ("kernel_size", kernel_size)):
-        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-            raise ValueError(f"{label}={value!r} is not valid; expected a positive integer")
-    if normalization not in NORMALIZATIONS:
-        raise ValueError(f"normalization={normalization!r} is not valid; expected one of {list(NORMALIZATIONS)}")
+    check_positive_ints(channels=channels, base_filters=base_filters, kernel_size=kernel_size)
+    check_choice("normalization", normalization, NORMALIZATIONS)
 
     def spectral(layer):
         return layers.SpectralNormalization(layer, name=f"{layer.name}_sn") if normalization == "spectral" else layer

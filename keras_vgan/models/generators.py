@@ -3,14 +3,9 @@
 import keras
 from keras import layers
 
-from keras_vgan.models.layout import video_layout
+from keras_vgan.models.layout import check_choice, check_positive_ints, video_layout
 
 NORMALIZATIONS = ("batch", "layer", "none")
-
-
-def _check_choice(name, value, choices):
-    if value not in choices:
-        raise ValueError(f"{name}={value!r} is not valid; expected one of {list(choices)}")
 
 
 def _normalization(kind, name):
@@ -49,11 +44,8 @@ def build_video_generator(
     (None, 8, 32, 32, 1)
     """
     layout = video_layout(frames, height, width)
-    for label, value in (("channels", channels), ("latent_dim", latent_dim), ("base_filters", base_filters),
-                         ("kernel_size", kernel_size)):
-        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-            raise ValueError(f"{label}={value!r} is not valid; expected a positive integer")
-    _check_choice("normalization", normalization, NORMALIZATIONS)
+    check_positive_ints(channels=channels, latent_dim=latent_dim, base_filters=base_filters, kernel_size=kernel_size)
+    check_choice("normalization", normalization, NORMALIZATIONS)
 
     widths = [base_filters * 2 ** (layout.depth - 1 - i) for i in range(layout.depth)]
     start_frames, start_height, start_width = layout.start_shape
