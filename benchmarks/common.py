@@ -65,11 +65,31 @@ def machine_lines(extra_versions=(), start_load=None):
     ]
 
 
+def busy_cpu_seconds():
+    """CPU seconds all processes on the machine have used since boot (Linux /proc/stat; None elsewhere)."""
+    try:
+        with open("/proc/stat") as stat:
+            fields = [int(v) for v in stat.readline().split()[1:]]
+    except (OSError, ValueError):
+        return None
+    idle = fields[3] + (fields[4] if len(fields) > 4 else 0)  # idle + iowait
+    return (sum(fields[:8]) - idle) / os.sysconf("SC_CLK_TCK")
+
+
 # ---- timing -------------------------------------------------------------------------------------
-def time_calls(function, warmup, repeats):
+def process_cpu_seconds():
+    """User + system CPU time of this process, all threads."""
+    times = os.times()
+    return times.user + times.system
+
+
+def time_calls(function, warmup, repeats, cpu_times=None):
     """Seconds taken by each of `repeats` calls of `function()` after `warmup` untimed calls.
 
     `function` must block until its work is done (e.g. end with `.numpy()`).
+    If `cpu_times` is a list, the process CPU seconds of each call are appended
+    to it: on a shared machine they are inflated far less than wall time, so
+    they compare variants of one framework better (spinning threads count too).
 
     Example:
     >>> times = time_calls(lambda: sum(range(1000)), warmup=1, repeats=5)
@@ -80,9 +100,11 @@ def time_calls(function, warmup, repeats):
         function()
     times = []
     for _ in range(repeats):
-        start = time.perf_counter()
+        start, cpu_start = time.perf_counter(), process_cpu_seconds()
         function()
         times.append(time.perf_counter() - start)
+        if cpu_times is not None:
+            cpu_times.append(process_cpu_seconds() - cpu_start)
     return times
 
 
@@ -154,18 +176,33 @@ def run_worker(script, worker_args):
 
     Each setting gets its own process so that no thread pool, allocator cache
     or compiled graph of one setting is there when the next one is timed.
-    The result gains "load": the higher 1-minute load average of its start and end.
+    The result gains "load": the higher 1-minute load average of its start and
+    end (which counts the worker's own threads), and "other_cores": how many
+    cores' worth of CPU other processes used meanwhile (machine-wide busy time
+    minus the worker's own CPU time, per second of wall time): 0 on a quiet machine.
     """
     import json
+    import resource
     import subprocess
 
     load = load_average()
+    busy_start = busy_cpu_seconds()
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    wall_start = time.perf_counter()
     finished = subprocess.run([sys.executable, script, *worker_args], capture_output=True, text=True)
+    wall = time.perf_counter() - wall_start
+    children_after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    busy_end = busy_cpu_seconds()
     if finished.returncode != 0:
         raise RuntimeError(f"{os.path.basename(script)} {' '.join(worker_args[:6])} failed "
                            f"(exit {finished.returncode}):\n{finished.stderr[-3000:]}")
     result = json.loads(finished.stdout.strip().splitlines()[-1])
     result["load"] = max(load, load_average())
+    own = (children_after.ru_utime + children_after.ru_stime) - (children.ru_utime + children.ru_stime)
+    if busy_start is not None and busy_end is not None and wall > 0:
+        result["other_cores"] = max(0.0, (busy_end - busy_start - own) / wall)
+    else:
+        result["other_cores"] = float("nan")
     return result
 
 
