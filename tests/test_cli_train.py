@@ -52,3 +52,22 @@ def test_train_writes_samples_tensorboard_and_model(tmp_path):
     assert sorted(p.name for p in (run / "samples").glob("*.png")) == ["epoch_0001.png", "epoch_0002.png"]
     assert any(name.startswith("events") for _, _, files in os.walk(run / "tensorboard") for name in files)
     assert not [p for p in run.rglob(".tmp-*")]
+
+
+def test_train_from_a_folder_of_real_videos_skips_a_bad_file(tmp_path):
+    from video_factory import write_h264, write_video
+
+    videos = tmp_path / "videos"
+    write_h264(videos / "walk" / "a.mp4", num_frames=12)
+    write_video(videos / "walk" / "b.avi", num_frames=12)
+    write_video(videos / "run" / "c.mp4", num_frames=12)
+    (videos / "run" / "broken.mp4").write_bytes(b"")  # skipped with a warning, never fatal
+    argv = ["train", "--data", str(videos), "--frames", "4", "--size", "16", "--channels", "3",
+            "--generator-filters", "4", "--discriminator-filters", "4", "--latent-dim", "8", "--batch-size", "2",
+            "--steps-per-epoch", "2", "--epochs", "1", "--clips-per-video", "2", "--output", str(tmp_path),
+            "--name", "videos", "--quiet"]
+    with pytest.warns(Warning, match="broken.mp4"):
+        assert main(argv) == 0
+    run = tmp_path / "videos"
+    assert (run / "model.keras").is_file()
+    assert (run / "samples" / "epoch_0001.png").is_file()
