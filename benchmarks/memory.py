@@ -79,7 +79,7 @@ def main(argv=None):
             marginal = "–" if previous is None else (
                 f"{(result['peak'] - previous[1]) / mib / (batch_size - previous[0]):.0f}")
             rows.append([precision, batch_size, f"{result['after_build'] / mib:.0f}", f"{result['peak'] / mib:.0f}",
-                         f"{(result['peak'] - result['after_build']) / mib:.0f}", marginal, f"{result['load']:.2f}"])
+                         f"{(result['peak'] - result['after_build']) / mib:.0f}", marginal, f"{result['other_cores']:.2f}"])
             previous = (batch_size, result["peak"])
     config = common.model_config(args.model, None, args.frames, args.size, args.filters)
     lines = ["## Peak memory of training against batch size", ""]
@@ -94,7 +94,7 @@ def main(argv=None):
               "getrusage ru_maxrss; \"per extra clip\" is the slope of the peak between consecutive batch sizes", ""]
     lines.append(common.markdown_table(
         ["precision", "batch", "RSS after build (MiB)", "peak RSS (MiB)", "added by training (MiB)",
-         "per extra clip (MiB)", "load"], rows))
+         "per extra clip (MiB)", "other processes (cores)"], rows))
     text = "\n".join(lines) + "\n"
     print(text)
     if args.out:

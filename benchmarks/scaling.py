@@ -67,7 +67,7 @@ def main(argv=None):
             "--worker", "--precision", policy, "--warmup", str(args.warmup), "--steps", str(args.steps),
             "--config-json", config.to_json()])
         seconds = common.median(result["times"])
-        print(f"# {frames}×{size}×{size}: {seconds:.3f} s/step, load {result['load']:.2f}", file=sys.stderr, flush=True)
+        print(f"# {frames}×{size}×{size}: {seconds:.3f} s/step, other processes {result['other_cores']:.2f} cores", file=sys.stderr, flush=True)
         measured.append((frames, size, config, counts, seconds, result))
 
     base = next((m for m in measured if (m[0], m[1]) == (args.base_frames, args.base_size)), measured[0])
@@ -81,14 +81,14 @@ def main(argv=None):
                      f"{counts['parameters'] / 1e6:.1f} M", f"{per_clip_flops / 1e9:.1f}", f"{seconds:.3f}",
                      f"{per_clip_ms:.0f}", f"{per_clip_ms / base_ms:.2f}×", f"{per_clip_flops / base_flops:.2f}×",
                      f"{counts['work_done'] / seconds / 1e9:.0f}", f"{common.spread(result['times']):.0f}%",
-                     f"{result['load']:.2f}"])
+                     f"{result['other_cores']:.2f}"])
     lines = ["## Time per clip against frames and size", ""]
     lines += common.machine_lines(start_load=start_load)
     lines += [f"- Model: `{args.model}` widths" + (f" (base filters {args.filters})" if args.filters else "")
               + f", precision `{policy}`, median of {args.steps} steps after {args.warmup} warm-up", ""]
     lines.append(common.markdown_table(
         ["clip", "batch", "params", "GFLOP/clip", "s/step", "ms/clip", f"time/clip vs {base[0]}×{base[1]}²",
-         "FLOP/clip vs same", "GFLOP/s", "spread", "load"], rows))
+         "FLOP/clip vs same", "GFLOP/s", "spread", "other processes (cores)"], rows))
     text = "\n".join(lines) + "\n"
     print(text)
     if args.out:

@@ -98,11 +98,25 @@ class Generator(nn.Module):
         return torch.tanh(self.blocks(x).float())
 
 
-class Discriminator(nn.Module):
-    """Conv3d (stride 2 in space) + LeakyReLU(0.2) stack → flatten → one logit, as `build_video_discriminator`."""
+class ChannelLayerNorm(nn.Module):
+    """Keras's LayerNormalization on channels-last video: over the channel axis only."""
 
-    def __init__(self, frames, height, width, channels, base_filters):
+    def __init__(self, channels):
         super().__init__()
+        self.norm = nn.LayerNorm(channels, eps=1e-3)
+
+    def forward(self, x):
+        return self.norm(x.permute(0, 2, 3, 4, 1)).permute(0, 4, 1, 2, 3)
+
+
+class Discriminator(nn.Module):
+    """Conv3d (stride 2 in space) [+ norm] + LeakyReLU(0.2) stack → flatten → one logit, as `build_video_discriminator`."""
+
+    def __init__(self, frames, height, width, channels, base_filters, normalization="none"):
+        super().__init__()
+        if normalization not in ("none", "batch", "layer"):
+            raise ValueError(f"normalization={normalization!r} is not valid for the PyTorch twin; "
+                             "expected 'none', 'batch' or 'layer'")
         layout = video_layout(frames, height, width)
         layers = []
         in_channels = channels
@@ -110,9 +124,13 @@ class Discriminator(nn.Module):
             if time_stride == 1:
                 layers.append(TimeSamePad())
             out_channels = base_filters * 2**i
-            layers += [nn.Conv3d(in_channels, out_channels, KERNEL, stride=(time_stride, 2, 2),
-                                 padding=(1 if time_stride == 2 else 0, 1, 1)),
-                       nn.LeakyReLU(0.2)]
+            layers.append(nn.Conv3d(in_channels, out_channels, KERNEL, stride=(time_stride, 2, 2),
+                                    padding=(1 if time_stride == 2 else 0, 1, 1)))
+            if i > 0 and normalization == "batch":
+                layers.append(nn.BatchNorm3d(out_channels, eps=1e-3, momentum=0.01))
+            elif i > 0 and normalization == "layer":
+                layers.append(ChannelLayerNorm(out_channels))
+            layers.append(nn.LeakyReLU(0.2))
             in_channels = out_channels
         self.features = nn.Sequential(*layers)
         coarse = layout.start_shape[0] * layout.start_shape[1] * layout.start_shape[2]
@@ -135,7 +153,8 @@ class TwinTrainer:
         shape = (config["frames"], config["height"], config["width"], config["channels"])
         self.memory_format = torch.channels_last_3d if memory_format == "channels_last" else torch.contiguous_format
         self.generator = Generator(*shape, config["latent_dim"], config["generator_filters"])
-        self.discriminator = Discriminator(*shape, config["discriminator_filters"])
+        self.discriminator = Discriminator(*shape, config["discriminator_filters"],
+                                           config.get("discriminator_normalization", "none"))
         self.generator.to(memory_format=self.memory_format)
         self.discriminator.to(memory_format=self.memory_format)
         self.ema_generator = None

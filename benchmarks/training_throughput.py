@@ -71,31 +71,43 @@ def _fmt(value, digits=2):
     return "–" if value is None else f"{value:.{digits}f}"
 
 
+def _merge(into, result):
+    """Pools the timed steps of several runs of one setting; keeps the worst contention seen."""
+    if not into:
+        into.update(result)
+        return
+    into["times"] = into["times"] + result["times"]
+    into["load"] = max(into["load"], result["load"])
+    into["other_cores"] = max(into["other_cores"], result["other_cores"])
+
+
 def measure(args):
-    """All settings, in order; returns (peaks, rows) where rows are dicts per (model, precision)."""
+    """All settings, `--rounds` times interleaved; returns (peaks, rows), one row per (model, precision)."""
+    import flops
     from keras_vgan.precision import resolve_precision
 
-    precisions = [resolve_precision(p) for p in args.precisions]
-    peaks = {}
-    if not args.no_flops:
-        for dtype in ("float32", "bfloat16"):
-            peaks[dtype] = run_worker("matmul", dtype, args)["gflops"]
-    import flops
-
+    precisions = list(dict.fromkeys(resolve_precision(p) for p in args.precisions))
+    peak_runs = {"float32": [], "bfloat16": []}
     rows = []
     for name in args.models:
         config = common.model_config(name, args.batch_size, args.frames, args.size, args.filters)
         counts = flops.config_step_flops(config)
-        for precision in dict.fromkeys(precisions):
-            row = {"model": name, "config": config, "precision": precision, "flops": counts["work_done"]}
+        for precision in precisions:
+            rows.append({"model": name, "config": config, "precision": precision, "flops": counts["work_done"]})
+    for round_index in range(args.rounds):
+        if not args.no_flops:
+            for dtype in peak_runs:
+                peak_runs[dtype].append(run_worker("matmul", dtype, args)["gflops"])
+        for row in rows:
             for framework in args.frameworks:
-                if framework == "torch" and precision not in TORCH_PRECISION:
+                if framework == "torch" and row["precision"] not in TORCH_PRECISION:
                     continue
-                result = run_worker(framework, precision, args, config)
-                row[framework] = result
-                print(f"# {name} {precision} {framework}: median {common.median(result['times']):.3f} s/step, "
-                      f"load {result['load']:.2f}", file=sys.stderr, flush=True)
-            rows.append(row)
+                result = run_worker(framework, row["precision"], args, row["config"])
+                _merge(row.setdefault(framework, {}), result)
+                print(f"# round {round_index + 1} {row['model']} {row['precision']} {framework}: median "
+                      f"{common.median(result['times']):.3f} s/step, other processes "
+                      f"{result['other_cores']:.2f} cores", file=sys.stderr, flush=True)
+    peaks = {dtype: common.median(runs) for dtype, runs in peak_runs.items() if runs}
     return peaks, rows
 
 
@@ -111,7 +123,9 @@ def report(args, peaks, rows):
     lines += common.machine_lines(extra, start_load=args.start_load)
     lines += [f"- `precision=\"auto\"` resolves to `{auto}` here; jit_compile auto → "
               f"{next((r['keras']['jit_compile'] for r in rows if 'keras' in r), '–')}",
-              f"- Median of {args.steps} timed steps after {args.warmup} warm-up steps, each setting in a fresh process; "
+              f"- Median of {args.rounds} interleaved rounds × {args.steps} timed steps (after {args.warmup} warm-up "
+              "steps, each run in a fresh process); spread = (max - min) / median of those steps; \"other processes\" = "
+              "the most CPU (in cores) other processes used during a run; "
               f"PyTorch twin with memory format {args.torch_memory_format}, Adam {args.torch_adam}", ""]
 
     table = []
@@ -128,11 +142,12 @@ def report(args, peaks, rows):
             _fmt(torch_s / keras_s if keras_s and torch_s else None, 2) + ("×" if keras_s and torch_s else ""),
             f"{common.spread(row['keras']['times']):.0f}% / "
             + (f"{common.spread(row['torch']['times']):.0f}%" if "torch" in row else "–"),
-            f"{max(r['load'] for r in (row.get('keras'), row.get('torch')) if r):.2f}",
+            f"{max(r['other_cores'] for r in (row.get('keras'), row.get('torch')) if r):.2f}",
         ])
     lines.append(common.markdown_table(
         ["model", "clip", "batch", "precision", "keras_vgan s/step", "keras_vgan clips/s", "PyTorch s/step",
-         "PyTorch clips/s", "keras_vgan speed ÷ PyTorch", "spread keras / torch", "load"], table))
+         "PyTorch clips/s", "keras_vgan speed ÷ PyTorch", "spread keras / torch", "other processes (cores)"],
+        table))
 
     by_model = {}
     for row in rows:
@@ -166,7 +181,7 @@ def report(args, peaks, rows):
                     cells += ["–", "–"]
             flop_rows.append(cells)
         lines += ["", f"Achieved FLOP rate (work done per step, see flops.py) against `tf.matmul` "
-                      f"{args.matmul_size}² in this run: float32 {peaks['float32']:.0f} GFLOP/s, "
+                      f"{args.matmul_size}² in this run (median over rounds): float32 {peaks['float32']:.0f} GFLOP/s, "
                       f"bf16 {peaks['bfloat16']:.0f} GFLOP/s:", ""]
         lines.append(common.markdown_table(
             ["model", "precision", "GFLOP/step", "keras_vgan GFLOP/s", "% of matmul peak", "PyTorch GFLOP/s",
@@ -181,7 +196,9 @@ def main(argv=None):
                         help="float32, mixed_bfloat16, mixed_float16 or auto (default: float32 auto)")
     parser.add_argument("--frameworks", nargs="+", default=["keras", "torch"], choices=("keras", "torch"))
     parser.add_argument("--warmup", type=int, default=2, help="untimed steps first (default 2)")
-    parser.add_argument("--steps", type=int, default=5, help="timed steps (default 5)")
+    parser.add_argument("--steps", type=int, default=5, help="timed steps per run (default 5)")
+    parser.add_argument("--rounds", type=int, default=1,
+                        help="repeat every setting this many times, interleaved, pooling the steps (default 1)")
     parser.add_argument("--batch-size", type=int, help="override the presets' batch size")
     parser.add_argument("--frames", type=int, help="override the presets' frames")
     parser.add_argument("--size", type=int, help="override the presets' height and width")
@@ -198,8 +215,8 @@ def main(argv=None):
     if args.worker:
         _worker(args)
         return 0
-    if args.steps < 1 or args.warmup < 0:
-        parser.error("--steps must be >= 1 and --warmup >= 0")
+    if args.steps < 1 or args.warmup < 0 or args.rounds < 1:
+        parser.error("--steps and --rounds must be >= 1 and --warmup >= 0")
     args.start_load = common.load_average()
     peaks, rows = measure(args)
     text = report(args, peaks, rows)
