@@ -206,7 +206,28 @@ def run_worker(script, worker_args):
     return result
 
 
-# ---- output -------------------------------------------------------------------------------------
+# ---- command line and output ---------------------------------------------------------------------
+def add_output_and_worker_arguments(parser, *hidden, worker_choices=None):
+    """`--out`, and the hidden `--worker` and `--NAME` options a script passes to its own worker processes."""
+    import argparse
+
+    parser.add_argument("--out", help="also write the markdown here (atomically)")
+    if worker_choices:
+        parser.add_argument("--worker", choices=worker_choices, help=argparse.SUPPRESS)
+    else:
+        parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
+    for name in hidden:
+        parser.add_argument(f"--{name}", help=argparse.SUPPRESS)
+
+
+def publish(text, out=None):
+    """Print the markdown `text` and, with `out`, also write it there atomically. Returns 0, main's exit code."""
+    print(text)
+    if out:
+        write_atomically(out, text)
+    return 0
+
+
 def markdown_table(headers, rows):
     """A GitHub-flavoured markdown table.
 

@@ -149,10 +149,7 @@ def main(argv=None):
     parser.add_argument("--warmup", type=int, default=2)
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--rounds", type=int, default=2)
-    parser.add_argument("--out", help="also write the markdown here (atomically)")
-    parser.add_argument("--worker", choices=("tf", "torch"), help=argparse.SUPPRESS)
-    parser.add_argument("--dtype", help=argparse.SUPPRESS)
-    parser.add_argument("--layers-json", help=argparse.SUPPRESS)
+    common.add_output_and_worker_arguments(parser, "dtype", "layers-json", worker_choices=("tf", "torch"))
     args = parser.parse_args(argv)
     if args.worker:
         _worker(args)
@@ -215,10 +212,7 @@ def main(argv=None):
              "TF speed ÷ PyTorch (f+b)", "TF GFLOP/s", "PyTorch GFLOP/s"], rows))
         lines.append("")
     text = "\n".join(lines)
-    print(text)
-    if args.out:
-        common.write_atomically(args.out, text)
-    return 0
+    return common.publish(text, args.out)
 
 
 def _ms(value):

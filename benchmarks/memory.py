@@ -54,10 +54,7 @@ def main(argv=None):
     parser.add_argument("--size", type=int)
     parser.add_argument("--filters", type=int)
     parser.add_argument("--steps", type=int, default=3, help="training steps per process (default 3)")
-    parser.add_argument("--out", help="also write the markdown here (atomically)")
-    parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
-    parser.add_argument("--precision", help=argparse.SUPPRESS)
-    parser.add_argument("--config-json", help=argparse.SUPPRESS)
+    common.add_output_and_worker_arguments(parser, "precision", "config-json")
     args = parser.parse_args(argv)
     if args.worker:
         _worker(args)
@@ -96,10 +93,7 @@ def main(argv=None):
         ["precision", "batch", "RSS after build (MiB)", "peak RSS (MiB)", "added by training (MiB)",
          "per extra clip (MiB)", "other processes (cores)"], rows))
     text = "\n".join(lines) + "\n"
-    print(text)
-    if args.out:
-        common.write_atomically(args.out, text)
-    return 0
+    return common.publish(text, args.out)
 
 
 if __name__ == "__main__":

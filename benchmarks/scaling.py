@@ -47,9 +47,7 @@ def main(argv=None):
     parser.add_argument("--filters", type=int, help="override the preset's base widths")
     parser.add_argument("--warmup", type=int, default=2)
     parser.add_argument("--steps", type=int, default=5)
-    parser.add_argument("--out", help="also write the markdown here (atomically)")
-    parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
-    parser.add_argument("--config-json", help=argparse.SUPPRESS)
+    common.add_output_and_worker_arguments(parser, "config-json")
     args = parser.parse_args(argv)
     if args.worker:
         _worker(args)
@@ -90,10 +88,7 @@ def main(argv=None):
         ["clip", "batch", "params", "GFLOP/clip", "s/step", "ms/clip", f"time/clip vs {base[0]}×{base[1]}²",
          "FLOP/clip vs same", "GFLOP/s", "spread", "other processes (cores)"], rows))
     text = "\n".join(lines) + "\n"
-    print(text)
-    if args.out:
-        common.write_atomically(args.out, text)
-    return 0
+    return common.publish(text, args.out)
 
 
 if __name__ == "__main__":

@@ -139,11 +139,7 @@ def main(argv=None):
     parser.add_argument("--frames", type=int)
     parser.add_argument("--filters", type=int)
     parser.add_argument("--check", action="store_true", help="first compare the fused layers with Keras's own")
-    parser.add_argument("--out", help="also write the markdown here (atomically)")
-    parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
-    parser.add_argument("--variant", help=argparse.SUPPRESS)
-    parser.add_argument("--precision", help=argparse.SUPPRESS)
-    parser.add_argument("--config-json", help=argparse.SUPPRESS)
+    common.add_output_and_worker_arguments(parser, "variant", "precision", "config-json")
     args = parser.parse_args(argv)
     if args.worker:
         _worker(args)
@@ -197,10 +193,7 @@ def main(argv=None):
         ["precision", "variant", "s/step", "clips/s", f"speed vs {args.variants[0]}", "spread", "CPU s/step",
          f"CPU-time speed vs {args.variants[0]}", "other processes (cores, max)"], rows))
     text = "\n".join(lines) + "\n"
-    print(text)
-    if args.out:
-        common.write_atomically(args.out, text)
-    return 0
+    return common.publish(text, args.out)
 
 
 if __name__ == "__main__":

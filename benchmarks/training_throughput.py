@@ -207,10 +207,8 @@ def main(argv=None):
     parser.add_argument("--no-flops", action="store_true", help="skip the matmul peak and FLOP table")
     parser.add_argument("--torch-memory-format", default="channels_last", choices=("channels_last", "contiguous"))
     parser.add_argument("--torch-adam", default="fused", choices=("fused", "foreach", "for-loop"))
-    parser.add_argument("--out", help="also write the markdown here (atomically)")
-    parser.add_argument("--worker", choices=("keras", "torch", "matmul"), help=argparse.SUPPRESS)
-    parser.add_argument("--precision", help=argparse.SUPPRESS)
-    parser.add_argument("--config-json", help=argparse.SUPPRESS)
+    common.add_output_and_worker_arguments(parser, "precision", "config-json",
+                                           worker_choices=("keras", "torch", "matmul"))
     args = parser.parse_args(argv)
     if args.worker:
         _worker(args)
@@ -220,10 +218,7 @@ def main(argv=None):
     args.start_load = common.load_average()
     peaks, rows = measure(args)
     text = report(args, peaks, rows)
-    print(text)
-    if args.out:
-        common.write_atomically(args.out, text)
-    return 0
+    return common.publish(text, args.out)
 
 
 if __name__ == "__main__":

@@ -18,6 +18,7 @@ TINY = ["--frames", "4", "--size", "16", "--generator-filters", "4", "--discrimi
     (["train", "--loss", "softmax"], "loss='softmax'"),
     (["train", "--preset", "huge"], "preset='huge'"),
     (["train", "--precision", "int8"], "precision='int8'"),
+    (["train", "--jit-compile", "sometimes"], "jit_compile='sometimes'"),
     (["train", "--channels", "2"], "--channels 2"),
     (["train", "--no-such-flag"], "unrecognized arguments: --no-such-flag"),
     (["fly"], "invalid choice: 'fly'"),

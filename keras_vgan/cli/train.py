@@ -32,6 +32,7 @@ ARGUMENTS = (
     ("--sample-every", "sample_every", positive_int, "write samples every N epochs"),
     ("--checkpoint-every", "checkpoint_every", positive_int, "steps between resumable checkpoints"),
     ("--precision", "precision", str, "auto, float32, mixed_bfloat16 or mixed_float16"),
+    ("--jit-compile", "jit_compile", str, "auto, on or off: XLA-compile the training step (auto: GPU/TPU only)"),
     ("--seed", "seed", int, "random seed"),
 )
 
@@ -66,7 +67,7 @@ def config_from_args(args):
 def run(args):
     from keras_vgan.models.layout import video_layout
     from keras_vgan.losses import get_adversarial_loss
-    from keras_vgan.precision import resolve_precision
+    from keras_vgan.precision import resolve_jit_compile, resolve_precision
     from keras_vgan.training import train
 
     config = config_from_args(args)
@@ -74,6 +75,7 @@ def run(args):
     video_layout(config.frames, config.height, config.width)
     get_adversarial_loss(config.loss)
     resolve_precision(config.precision)
+    resolve_jit_compile(config.jit_compile)
     if config.channels not in (1, 3):
         raise UsageError(f"--channels {config.channels} is not valid; expected 1 or 3")
     run_dir = os.path.join(args.output, args.name or args.preset)
