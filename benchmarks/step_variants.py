@@ -1,21 +1,24 @@
-"""A/B timings of training-step variants: what each of the library's speed-ups is worth.
+"""A/B timings of candidate speed-ups of the training step, before they go into the library.
+
+Neither prototype below is in the library: in 3-round A/B runs on the 2-core
+development CPU they did not change the vgan-64 step's wall time beyond the
+noise, although the profiler shows them doing less work (BENCHMARKS.md).
 
 Variants (each applied in its own fresh process, on top of `build_gan`):
 
-* `baseline`: the library as it is (FusedBatchNormalization, FusedAdam);
-* `keras_bn`: G's (and D's, where it has them) normalization layers are
-  Keras's `BatchNormalization` (unfused moments + normalize, in float32 with
-  casts around it under mixed precision) instead of `FusedBatchNormalization`
-  (TF's `FusedBatchNormV3` on the compute dtype);
-* `keras_adam`: `keras.optimizers.Adam` (~10 elementwise ops per variable)
-  instead of `FusedAdam` (one `ResourceApplyAdam` kernel per variable);
+* `baseline`: the library as it is;
+* `fused_bn`: the BatchNormalization layers (G's, and D's where it has them) run TensorFlow's fused
+  kernel (`FusedBatchNormV3`, 5D NDHWC) on the compute dtype, instead of
+  Keras 3's unfused moments + normalize in float32 with casts around it;
+* `fused_adam`: Adam's update as one `ResourceApplyAdam` kernel per variable
+  instead of ~10 elementwise ops (same formula as Keras's Adam);
 * `inter_op_1`: `tf.config.threading.set_inter_op_parallelism_threads(1)`, so
   two ops never compete for the 2 cores;
-* combinations, e.g. `keras_bn+keras_adam` (the library before the fused layers).
+* combinations, e.g. `fused_bn+fused_adam`.
 
 Rounds interleave the variants (A B C A B C …) so that a change of load hits
 all of them alike; the table gives each variant's median over all rounds.
-`--check` first verifies that the fused layers compute what Keras's do.
+`--check` first verifies that the prototypes compute what Keras's layers do.
 
     python benchmarks/step_variants.py --model vgan-64 --precisions float32 auto --rounds 3
     python benchmarks/step_variants.py --model quickstart --filters 8 --rounds 1 --steps 2 --check   # smoke
@@ -28,11 +31,78 @@ import sys
 
 import common
 
-VARIANT_PARTS = ("keras_bn", "keras_adam", "inter_op_1")
+VARIANT_PARTS = ("fused_bn", "fused_adam", "inter_op_1")
+
+
+def fused_batch_normalization_class():
+    """A `keras.layers.BatchNormalization` whose 4D/5D channels-last path is TF's fused kernel."""
+    import keras
+    import tensorflow as tf
+
+    class FusedBatchNormalization(keras.layers.BatchNormalization):
+        """Same weights, config and (up to float rounding) results as BatchNormalization, one kernel.
+
+        Keras 3 normalizes with separate moments/normalize ops in float32 and
+        casts around them; `FusedBatchNormV3` reads bf16/float16 inputs
+        directly with float32 statistics and does it in one pass each way.
+        """
+
+        def _can_fuse(self, inputs, mask):
+            rank = len(inputs.shape)
+            return (mask is None and rank in (4, 5) and self.axis in (-1, rank - 1) and not self.renorm
+                    and not self.synchronized and inputs.dtype in (tf.float32, tf.bfloat16, tf.float16))
+
+        def call(self, inputs, training=None, mask=None):
+            if not self._can_fuse(inputs, mask):
+                return super().call(inputs, training=training, mask=mask)
+            channels = inputs.shape[-1]
+            scale = self.gamma if self.scale else tf.ones([channels])
+            offset = self.beta if self.center else tf.zeros([channels])
+            data_format = "NHWC" if len(inputs.shape) == 4 else "NDHWC"
+            if training and self.trainable:
+                outputs, batch_mean, batch_variance, *_ = tf.raw_ops.FusedBatchNormV3(
+                    x=inputs, scale=scale, offset=offset, mean=tf.zeros([channels]), variance=tf.ones([channels]),
+                    epsilon=self.epsilon, exponential_avg_factor=1.0, data_format=data_format, is_training=True)
+                # The kernel returns the unbiased variance; Keras's moving average takes the biased one.
+                count = tf.cast(tf.size(inputs) // channels, tf.float32)
+                biased_variance = batch_variance * (count - 1.0) / count
+                momentum = self.momentum
+                self.moving_mean.assign(self.moving_mean * momentum + batch_mean * (1.0 - momentum))
+                self.moving_variance.assign(self.moving_variance * momentum + biased_variance * (1.0 - momentum))
+                return outputs
+            outputs, *_ = tf.raw_ops.FusedBatchNormV3(
+                x=inputs, scale=scale, offset=offset, mean=self.moving_mean, variance=self.moving_variance,
+                epsilon=self.epsilon, data_format=data_format, is_training=False)
+            return outputs
+
+    return FusedBatchNormalization
+
+
+def fused_adam_class():
+    """A `keras.optimizers.Adam` whose per-variable update is TF's `ResourceApplyAdam` kernel."""
+    import keras
+    import tensorflow as tf
+
+    class FusedAdam(keras.optimizers.Adam):
+        def update_step(self, gradient, variable, learning_rate):
+            if self.amsgrad or not hasattr(variable, "handle"):
+                return super().update_step(gradient, variable, learning_rate)
+            dtype = variable.dtype
+            local_step = tf.cast(self.iterations + 1, dtype)
+            beta_1 = tf.cast(self.beta_1, dtype)
+            beta_2 = tf.cast(self.beta_2, dtype)
+            index = self._get_variable_index(variable)
+            tf.raw_ops.ResourceApplyAdam(
+                var=variable.handle, m=self._momentums[index].handle, v=self._velocities[index].handle,
+                beta1_power=tf.pow(beta_1, local_step), beta2_power=tf.pow(beta_2, local_step),
+                lr=tf.cast(learning_rate, dtype), beta1=beta_1, beta2=beta_2, epsilon=tf.cast(self.epsilon, dtype),
+                grad=tf.cast(gradient, dtype), use_locking=False)
+
+    return FusedAdam
 
 
 def variant_parts(variant):
-    """["keras_bn", ...] for "keras_bn+..."; ValueError naming an unknown part."""
+    """["fused_bn", ...] for "fused_bn+..."; ValueError naming an unknown part."""
     parts = [] if variant == "baseline" else variant.split("+")
     unknown = sorted(set(parts) - set(VARIANT_PARTS))
     if unknown:
@@ -48,20 +118,15 @@ def apply_variant(variant):
         import tensorflow as tf
 
         tf.config.threading.set_inter_op_parallelism_threads(1)
-    if "keras_bn" in parts:
+    if "fused_bn" in parts:
         import keras
 
-        from keras_vgan.models import discriminators, generators
-
-        # The builders look the class up when they run: G's and D's norms both change.
-        generators.FusedBatchNormalization = keras.layers.BatchNormalization
-        discriminators.FusedBatchNormalization = keras.layers.BatchNormalization
-    if "keras_adam" in parts:
+        # The builders look `layers.BatchNormalization` up when they run: G's and D's norms both change.
+        keras.layers.BatchNormalization = fused_batch_normalization_class()
+    if "fused_adam" in parts:
         import keras
 
-        from keras_vgan import training
-
-        training.FusedAdam = keras.optimizers.Adam  # what `build_gan` looks up when it runs
+        keras.optimizers.Adam = fused_adam_class()  # what `build_gan` looks up when it runs
 
 
 def _relative_difference(a, b):
@@ -71,8 +136,8 @@ def _relative_difference(a, b):
     return float(np.max(np.abs(a - b)) / max(np.max(np.abs(a)), 1e-12))
 
 
-def check_fused_layers():
-    """Largest relative differences (max |a - b| / max |a|) between the fused layers and Keras's, float32."""
+def check_prototypes():
+    """Largest relative differences (max |a - b| / max |a|) between the prototypes and Keras's layers, float32."""
     import keras
     import numpy as np
     import tensorflow as tf
@@ -80,10 +145,7 @@ def check_fused_layers():
     rng = np.random.default_rng(0)
     x = tf.constant(rng.normal(2.0, 3.0, size=(4, 2, 8, 8, 16)).astype(np.float32))
     projection = tf.constant(rng.normal(size=x.shape).astype(np.float32))
-    from keras_vgan.models import FusedBatchNormalization
-    from keras_vgan.optimizers import FusedAdam
-
-    reference, fused = keras.layers.BatchNormalization(), FusedBatchNormalization()
+    reference, fused = keras.layers.BatchNormalization(), fused_batch_normalization_class()()
     reference.build(x.shape)
     fused.build(x.shape)
     differences = {}
@@ -102,7 +164,7 @@ def check_fused_layers():
 
     weights = [rng.normal(size=(32, 8)).astype(np.float32), rng.normal(size=(8,)).astype(np.float32)]
     results = []
-    for optimizer in (keras.optimizers.Adam(1e-2, beta_1=0.5), FusedAdam(1e-2, beta_1=0.5)):
+    for optimizer in (keras.optimizers.Adam(1e-2, beta_1=0.5), fused_adam_class()(1e-2, beta_1=0.5)):
         variables = [keras.Variable(w) for w in weights]
         for step in range(3):
             gradients = [tf.constant(np.full((32, 8), 0.1 * (step + 1), np.float32)),
@@ -130,7 +192,7 @@ def main(argv=None):
     parser.add_argument("--model", default="vgan-64")
     parser.add_argument("--precisions", nargs="+", default=["float32", "auto"])
     parser.add_argument("--variants", nargs="+",
-                        default=["keras_bn+keras_adam", "baseline", "keras_bn", "keras_adam", "inter_op_1"])
+                        default=["baseline", "fused_bn+fused_adam", "inter_op_1"])
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--warmup", type=int, default=2)
     parser.add_argument("--steps", type=int, default=3)
@@ -138,7 +200,7 @@ def main(argv=None):
     parser.add_argument("--size", type=int)
     parser.add_argument("--frames", type=int)
     parser.add_argument("--filters", type=int)
-    parser.add_argument("--check", action="store_true", help="first compare the fused layers with Keras's own")
+    parser.add_argument("--check", action="store_true", help="first compare the prototypes with Keras's layers")
     common.add_output_and_worker_arguments(parser, "variant", "precision", "config-json")
     args = parser.parse_args(argv)
     if args.worker:
@@ -151,8 +213,8 @@ def main(argv=None):
     lines = ["## Training-step variants (A/B)", ""]
     start_load = common.load_average()
     if args.check:
-        checks = check_fused_layers()
-        lines += ["Largest relative difference between keras_vgan's fused layers and Keras's own (float32): "
+        checks = check_prototypes()
+        lines += ["Largest relative difference between the prototypes and Keras's own layers (float32): "
                   + ", ".join(f"{name} {value:.2e}" for name, value in checks.items()), ""]
     config = common.model_config(args.model, args.batch_size, args.frames, args.size, args.filters)
     precisions = list(dict.fromkeys(resolve_precision(p) for p in args.precisions))

@@ -34,7 +34,6 @@ from keras_vgan.callbacks import SampleGrid, TensorBoardSamples, TrainingCheckpo
 from keras_vgan.datasets import synthetic
 from keras_vgan.datasets.pipeline import make_training_dataset
 from keras_vgan.models import VideoGAN, build_video_discriminator, build_video_generator
-from keras_vgan.optimizers import FusedAdam
 from keras_vgan.presets import DATASETS
 from keras_vgan.video_io import atomic_path
 
@@ -54,8 +53,8 @@ def build_gan(config):
     if config.clipnorm:
         optimizer_options["clipnorm"] = config.clipnorm
     gan.compile(
-        g_optimizer=FusedAdam(config.g_learning_rate, **optimizer_options),
-        d_optimizer=FusedAdam(config.d_learning_rate, **optimizer_options),
+        g_optimizer=keras.optimizers.Adam(config.g_learning_rate, **optimizer_options),
+        d_optimizer=keras.optimizers.Adam(config.d_learning_rate, **optimizer_options),
         loss=config.loss,
         discriminator_steps=config.discriminator_steps,
         label_smoothing=config.label_smoothing,

@@ -20,9 +20,9 @@ def run_script(name, *args, tmp_path):
 
 
 @pytest.mark.parametrize("name, args, expected", [
-    ("step_variants", [*TINY, "--precisions", "float32", "--variants", "keras_bn+keras_adam", "baseline",
+    ("step_variants", [*TINY, "--precisions", "float32", "--variants", "baseline", "fused_bn+fused_adam",
                        "--rounds", "1", "--steps", "1", "--warmup", "1", "--check"],
-     ["| float32 | baseline |", "adam weights after 3 steps"]),
+     ["| float32 | fused_bn+fused_adam |", "adam weights after 3 steps"]),
     ("onednn_primitives", [*TINY, "--steps", "1", "--warmup", "1"],
      ["| backward_weights |", "| all convolutions |", "G to_video_deconv / D down1_conv"]),
     ("memory", ["--model", "quickstart", "--filters", "4", "--frames", "4", "--size", "16", "--precisions",

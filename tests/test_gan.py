@@ -151,7 +151,7 @@ MIRRORED = textwrap.dedent("""
     assert all(not np.allclose(b, a.numpy()) for b, a in zip(before, after) if "kernel" in a.path)
     assert all(np.isfinite(v[-1]) for v in history.history.values()), history.history
     assert int(gan.g_optimizer.iterations.numpy()) == 8
-    # FusedAdam updates each replica's copy with its own kernel call: the copies must stay identical.
+    # Each replica applies the same all-reduced gradients to its own copy: the copies must stay identical.
     for variable in after:
         copies = variable.value.values
         assert len(copies) == 2 and np.array_equal(copies[0].numpy(), copies[1].numpy()), variable.path

@@ -4,6 +4,5 @@ from keras_vgan.models.discriminators import build_video_discriminator
 from keras_vgan.models.gan import VideoGAN
 from keras_vgan.models.generators import build_video_generator
 from keras_vgan.models.layout import VideoLayout, video_layout
-from keras_vgan.models.normalization import FusedBatchNormalization
 
-__all__ = ["FusedBatchNormalization", "VideoGAN", "VideoLayout", "build_video_discriminator", "build_video_generator", "video_layout"]
+__all__ = ["VideoGAN", "VideoLayout", "build_video_discriminator", "build_video_generator", "video_layout"]

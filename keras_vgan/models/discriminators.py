@@ -4,7 +4,6 @@ import keras
 from keras import layers
 
 from keras_vgan.models.layout import check_choice, check_positive_ints, video_layout
-from keras_vgan.models.normalization import FusedBatchNormalization
 
 NORMALIZATIONS = ("none", "layer", "batch", "spectral")
 
@@ -51,7 +50,7 @@ def build_video_discriminator(
         if i > 0 and normalization == "layer":
             x = layers.LayerNormalization(name=f"down{i + 1}_norm")(x)
         elif i > 0 and normalization == "batch":
-            x = FusedBatchNormalization(name=f"down{i + 1}_norm")(x)
+            x = layers.BatchNormalization(name=f"down{i + 1}_norm")(x)
         x = layers.LeakyReLU(0.2, name=f"down{i + 1}_lrelu")(x)
     x = layers.Flatten(name="flatten")(x)
     logit = spectral(layers.Dense(1, dtype="float32", name="logit"))(x)

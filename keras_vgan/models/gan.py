@@ -6,7 +6,6 @@ import tensorflow as tf
 
 from keras_vgan import losses as adversarial_losses
 from keras_vgan.noise import latent_noise
-from keras_vgan.optimizers import FusedAdam
 from keras_vgan.pixels import to_uint8
 
 
@@ -91,8 +90,7 @@ class VideoGAN(keras.Model):
         Args:
             g_optimizer, d_optimizer: Keras optimizers; separate learning rates
                 give TTUR, and their `clipnorm`/`global_clipnorm` clip gradients.
-                Default: `keras_vgan.optimizers.FusedAdam(2e-4, beta_1=0.5)` each
-                (Keras's Adam, updated by one TF kernel per variable).
+                Default: Adam(2e-4, beta_1=0.5) each.
             loss: "minimax", "non_saturating", "hinge", "wasserstein" or
                 "least_squares" (see `keras_vgan.losses`).
             discriminator_steps: discriminator updates per generator update;
@@ -115,8 +113,8 @@ class VideoGAN(keras.Model):
         if label_smoothing:
             # Fail at compile time, not inside the first traced step.
             self.adversarial_loss.discriminator(tf.zeros([1]), tf.zeros([1]), float(label_smoothing))
-        self.g_optimizer = self._loss_scaled(g_optimizer or FusedAdam(2e-4, beta_1=0.5))
-        self.d_optimizer = self._loss_scaled(d_optimizer or FusedAdam(2e-4, beta_1=0.5))
+        self.g_optimizer = self._loss_scaled(g_optimizer or keras.optimizers.Adam(2e-4, beta_1=0.5))
+        self.d_optimizer = self._loss_scaled(d_optimizer or keras.optimizers.Adam(2e-4, beta_1=0.5))
         # Built here, not lazily in the first step: under tf.distribute, slot variables created
         # inside the replica function break the step, and a loaded model needs them to restore state.
         self.g_optimizer.build(self.generator.trainable_variables)

@@ -4,14 +4,13 @@ import keras
 from keras import layers
 
 from keras_vgan.models.layout import check_choice, check_positive_ints, video_layout
-from keras_vgan.models.normalization import FusedBatchNormalization
 
 NORMALIZATIONS = ("batch", "layer", "none")
 
 
 def _normalization(kind, name):
     if kind == "batch":
-        return FusedBatchNormalization(name=name)
+        return layers.BatchNormalization(name=name)
     if kind == "layer":
         return layers.LayerNormalization(name=name)
     return None
