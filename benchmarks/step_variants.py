@@ -246,7 +246,8 @@ def main(argv=None):
             seconds, cpu = common.median(times[key]), common.median(cpu_times[key])
             rows.append([precision, variant, f"{seconds:.3f}", f"{config.batch_size / seconds:.2f}",
                          f"{base / seconds:.2f}×", f"{common.spread(times[key]):.0f}%", f"{cpu:.3f}",
-                         f"{base_cpu / cpu:.2f}×", f"{max(others[key]):.2f}"])
+                         # os.times() ticks every 10 ms: a smoke run's step can read 0 CPU seconds.
+                         f"{base_cpu / cpu:.2f}×" if cpu else "–", f"{max(others[key]):.2f}"])
     lines += common.machine_lines(start_load=start_load)
     lines += [f"- Model `{args.model}` ({config.frames}×{config.height}×{config.width}×{config.channels}, batch "
               f"{config.batch_size}); {args.rounds} interleaved rounds × {args.steps} timed steps after "
