@@ -220,6 +220,14 @@ def add_output_and_worker_arguments(parser, *hidden, worker_choices=None):
         parser.add_argument(f"--{name}", help=argparse.SUPPRESS)
 
 
+def add_model_override_arguments(parser):
+    """`--batch-size`, `--frames`, `--size`, `--filters`: shrink a preset (see `model_config`) for a smoke run."""
+    parser.add_argument("--batch-size", type=int, help="override the preset's batch size")
+    parser.add_argument("--frames", type=int, help="override the preset's frames per clip")
+    parser.add_argument("--size", type=int, help="override the preset's frame height and width")
+    parser.add_argument("--filters", type=int, help="override the preset's base filters (G and D)")
+
+
 def publish(text, out=None):
     """Print the markdown `text` and, with `out`, also write it there atomically. Returns 0, main's exit code."""
     print(text)
