@@ -27,6 +27,7 @@ import cv2
 import numpy as np
 
 from keras_vgan.pixels import as_uint8_array
+from keras_vgan.validation import check_positive_int
 
 ANIMATED_FORMATS = ("gif", "mp4", "webm")
 IMAGE_FORMATS = ("png",)
@@ -142,9 +143,7 @@ def _check_fps(fps):
 
 
 def _check_scale(scale):
-    if isinstance(scale, bool) or not isinstance(scale, (int, np.integer)) or scale < 1:
-        raise ValueError(f"scale={scale!r} is not valid; expected a positive integer")
-    return int(scale)
+    return check_positive_int("scale", scale)
 
 
 def _upscale(video, scale):
@@ -180,9 +179,7 @@ def tile_videos(videos, columns=None, padding=1):
     count, frames, height, width, channels = videos.shape
     if columns is None:
         columns = math.ceil(math.sqrt(count))
-    if isinstance(columns, bool) or not isinstance(columns, (int, np.integer)) or columns < 1:
-        raise ValueError(f"columns={columns!r} is not valid; expected a positive integer")
-    columns = min(int(columns), count)
+    columns = min(check_positive_int("columns", columns), count)
     rows = math.ceil(count / columns)
     tiled = np.zeros((frames, rows * (height + padding) - padding, columns * (width + padding) - padding, channels),
                      np.uint8)

@@ -25,6 +25,8 @@ from typing import NamedTuple
 import keras
 import tensorflow as tf
 
+from keras_vgan.validation import check_positive_ints
+
 
 class TrainingProgress(NamedTuple):
     """Where a run stands: `step` steps done in all, `epoch` whole epochs, `step_in_epoch` of the next."""
@@ -63,10 +65,7 @@ class TrainingCheckpoint(keras.callbacks.Callback):
 
     def __init__(self, directory, every_n_steps=50, max_to_keep=2):
         super().__init__()
-        if isinstance(every_n_steps, bool) or not isinstance(every_n_steps, int) or every_n_steps < 1:
-            raise ValueError(f"every_n_steps={every_n_steps!r} is not valid; expected a positive integer")
-        if isinstance(max_to_keep, bool) or not isinstance(max_to_keep, int) or max_to_keep < 1:
-            raise ValueError(f"max_to_keep={max_to_keep!r} is not valid; expected a positive integer")
+        check_positive_ints(every_n_steps=every_n_steps, max_to_keep=max_to_keep)
         self.directory = os.fspath(directory)
         self.every_n_steps = every_n_steps
         self.max_to_keep = max_to_keep

@@ -6,6 +6,7 @@ import warnings
 import keras
 
 from keras_vgan import video_io
+from keras_vgan.validation import check_positive_int, check_positive_ints
 
 
 class SampleGrid(keras.callbacks.Callback):
@@ -42,11 +43,8 @@ class SampleGrid(keras.callbacks.Callback):
     def __init__(self, directory, num_videos=8, every_n_epochs=1, seed=1234, use_ema=True,
                  formats=("png", "gif", "mp4"), fps=8, columns=None, scale=1):
         super().__init__()
-        for name, value in (("num_videos", num_videos), ("every_n_epochs", every_n_epochs), ("scale", scale)):
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise ValueError(f"{name}={value!r} is not valid; expected a positive integer")
-        if columns is not None and (isinstance(columns, bool) or not isinstance(columns, int) or columns < 1):
-            raise ValueError(f"columns={columns!r} is not valid; expected a positive integer or None")
+        check_positive_ints(num_videos=num_videos, every_n_epochs=every_n_epochs, scale=scale)
+        check_positive_int("columns", columns, allow_none=True)
         if isinstance(formats, str):
             formats = (formats,)
         formats = tuple(str(f).lower().lstrip(".") for f in formats)

@@ -4,6 +4,7 @@ import keras
 import tensorflow as tf
 
 from keras_vgan import video_io
+from keras_vgan.validation import check_positive_int, check_positive_ints
 
 
 def animated_image_summary(tag, gif_bytes, height, width, channels):
@@ -55,11 +56,8 @@ class TensorBoardSamples(keras.callbacks.TensorBoard):
     def __init__(self, log_dir="logs", num_videos=4, every_n_epochs=1, seed=1234, use_ema=True, fps=8,
                  columns=None, scale=1, tag="samples", **tensorboard_options):
         super().__init__(log_dir=log_dir, **tensorboard_options)
-        for name, value in (("num_videos", num_videos), ("every_n_epochs", every_n_epochs), ("scale", scale)):
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise ValueError(f"{name}={value!r} is not valid; expected a positive integer")
-        if columns is not None and (isinstance(columns, bool) or not isinstance(columns, int) or columns < 1):
-            raise ValueError(f"columns={columns!r} is not valid; expected a positive integer or None")
+        check_positive_ints(num_videos=num_videos, every_n_epochs=every_n_epochs, scale=scale)
+        check_positive_int("columns", columns, allow_none=True)
         fps = video_io._check_fps(fps)
         if fps > video_io.MAX_GIF_FPS:
             raise ValueError(f"fps={fps:g} is too high for a GIF; expected at most {video_io.MAX_GIF_FPS}")

@@ -21,6 +21,7 @@ import os
 import numpy as np
 
 from keras_vgan.datasets.arrays import from_array
+from keras_vgan.validation import check_positive_ints
 
 IMAGE_SIZE = 64
 DIGIT_SIZE = 28
@@ -114,9 +115,7 @@ def generate_moving_mnist(num_videos=10000, frames=SEQUENCE_LENGTH, num_digits=2
     >>> generate_moving_mnist(3, digits=digits, seed=0).shape
     (3, 20, 64, 64, 1)
     """
-    for name, value in (("num_videos", num_videos), ("frames", frames), ("num_digits", num_digits)):
-        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value <= 0:
-            raise ValueError(f"{name} must be a positive integer, got {value!r}")
+    check_positive_ints(num_videos=num_videos, frames=frames, num_digits=num_digits)
     if not isinstance(image_size, (int, np.integer)) or image_size < DIGIT_SIZE:
         raise ValueError(f"image_size must be an integer >= {DIGIT_SIZE}, got {image_size!r}")
     if digits is None:

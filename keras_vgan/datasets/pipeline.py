@@ -29,6 +29,7 @@ import tensorflow as tf
 
 from keras_vgan.augment import VideoAugment, stateless_seed
 from keras_vgan.pixels import to_unit_range
+from keras_vgan.validation import check_choice, check_positive_int  # noqa: F401 (re-exported to the readers)
 
 logger = logging.getLogger("keras_vgan.datasets")
 
@@ -53,15 +54,6 @@ class SkipItem(Exception):
 # Argument checks
 # --------------------------------------------------------------------------- #
 
-def check_positive_int(name, value, allow_none=False):
-    """`value` as an int, or a ValueError naming `name` when it is not a positive integer."""
-    if value is None and allow_none:
-        return None
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value <= 0:
-        raise ValueError(f"{name} must be a positive integer, got {value!r}")
-    return int(value)
-
-
 def check_channels(channels, allow_none=False):
     """1 (grayscale) or 3 (RGB); anything else is a ValueError."""
     if channels is None and allow_none:
@@ -69,12 +61,6 @@ def check_channels(channels, allow_none=False):
     if channels not in (1, 3) or isinstance(channels, bool):
         raise ValueError(f"channels must be 1 (grayscale) or 3 (RGB), got {channels!r}")
     return int(channels)
-
-
-def check_choice(name, value, choices):
-    if value not in choices:
-        raise ValueError(f"{name} must be one of {', '.join(map(repr, choices))}, got {value!r}")
-    return value
 
 
 def check_clip_options(frames, height, width, channels, frame_step=1, clips_per_video=1,

@@ -32,6 +32,7 @@ from keras_vgan.datasets.pipeline import (
     with_element_seeds,
 )
 from keras_vgan.pixels import as_uint8_array, to_unit_range
+from keras_vgan.validation import check_positive_int
 
 logger = logging.getLogger("keras_vgan.datasets")
 
@@ -85,9 +86,7 @@ def write_tfrecord_shards(clips_dataset, out_dir, clips_per_shard=256, class_nam
     >>> write_tfrecord_shards(clips, "/tmp/clips", clips_per_shard=4)["num_clips"]  # doctest: +SKIP
     10
     """
-    if isinstance(clips_per_shard, bool) or not isinstance(clips_per_shard, (int, np.integer)) \
-            or clips_per_shard <= 0:
-        raise ValueError(f"clips_per_shard must be a positive integer, got {clips_per_shard!r}")
+    check_positive_int("clips_per_shard", clips_per_shard)
     if compression not in COMPRESSIONS:
         raise ValueError(f"compression must be one of {COMPRESSIONS}, got {compression!r}")
     out_dir = os.fspath(out_dir)

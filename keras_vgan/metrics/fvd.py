@@ -33,6 +33,7 @@ import numpy as np
 import tensorflow as tf
 
 from keras_vgan.metrics import i3d as i3d_module
+from keras_vgan.validation import check_positive_int
 
 DEFAULT_BATCH_SIZE = 8
 # Below this many batches the run is short enough not to need a progress bar.
@@ -191,9 +192,7 @@ class _Videos:
     def __init__(self, name, videos, num_videos=None):
         self.name = name
         self.requested = num_videos
-        if num_videos is not None and (isinstance(num_videos, bool)
-                                       or not isinstance(num_videos, (int, np.integer)) or num_videos < 1):
-            raise ValueError(f"num_videos must be a positive integer or None, got {num_videos!r}")
+        check_positive_int("num_videos", num_videos, allow_none=True)
         if isinstance(videos, tf.data.Dataset):
             self._init_dataset(videos, num_videos)
         else:
@@ -343,8 +342,7 @@ def _features(videos, *, batch_size, model, weights, verbose):
 
 
 def _features_float32(videos, *, batch_size, model, weights, verbose):
-    if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
-        raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
+    check_positive_int("batch_size", batch_size)
     model = model if model is not None else _shared_model(weights)
     embed = feature_function(model)
     num_batches = None if videos.count is None else math.ceil(videos.count / batch_size)

@@ -3,7 +3,8 @@
 import keras
 from keras import layers
 
-from keras_vgan.models.layout import check_choice, check_positive_ints, video_layout
+from keras_vgan.models.layout import video_layout
+from keras_vgan.validation import check_choice, check_positive_ints
 
 NORMALIZATIONS = ("none", "layer", "batch", "spectral")
 

@@ -7,6 +7,7 @@ import tensorflow as tf
 from keras_vgan import losses as adversarial_losses
 from keras_vgan.noise import latent_noise
 from keras_vgan.pixels import to_uint8
+from keras_vgan.validation import check_positive_int
 
 
 def _as_discriminator_list(discriminator):
@@ -277,8 +278,7 @@ class VideoGAN(keras.Model):
 
     def generate(self, num_videos, seed=None, use_ema=True, condition=None, batch_size=32):
         """`num_videos` videos as a uint8 NumPy array (N, T, H, W, C); the same seed gives the same videos."""
-        if isinstance(num_videos, bool) or not isinstance(num_videos, (int, np.integer)) or num_videos < 1:
-            raise ValueError(f"num_videos={num_videos!r} is not valid; expected a positive integer")
+        num_videos = check_positive_int("num_videos", num_videos)
         if seed is None:
             seed = int(np.random.SeedSequence().entropy % 2**31)
         noise = latent_noise(int(num_videos), self.latent_dim, int(seed))

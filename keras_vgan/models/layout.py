@@ -26,18 +26,6 @@ class VideoLayout:
     time_strides: tuple
 
 
-def check_positive_ints(**values):
-    """ValueError naming the first argument that is not a positive integer."""
-    for name, value in values.items():
-        _check_int(name, value, 1)
-
-
-def check_choice(name, value, choices):
-    """ValueError naming `value` when it is not one of `choices`."""
-    if value not in choices:
-        raise ValueError(f"{name}={value!r} is not valid; expected one of {list(choices)}")
-
-
 def _check_int(name, value, minimum):
     if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
         raise ValueError(f"{name}={value!r} is not valid; expected an integer >= {minimum}")
