@@ -3,8 +3,8 @@
 `precision="auto"` picks:
   * `mixed_bfloat16` on TPUs, and on CPUs with native bf16 arithmetic
     (x86 AVX512-BF16 or AMX-BF16, Arm BF16) when TensorFlow's oneDNN kernels
-    are on: 3× faster than float32 for the 3D convolutions of a video GAN on
-    a 2-core AMX Xeon (benchmarks/results/training.md);
+    are on: a vgan-64 training step ran 1.7× faster than in float32 on a
+    2-core AMX Xeon, its convolution kernels 2× (BENCHMARKS.md);
   * `mixed_float16` (with loss scaling, which `VideoGAN.compile` adds) on CUDA
     GPUs with Tensor Cores (compute capability 7.0 or newer);
   * `float32` otherwise.
@@ -22,6 +22,8 @@ import platform
 
 import keras
 import tensorflow as tf
+
+from keras_vgan.validation import check_choice
 
 PRECISIONS = ("auto", "float32", "mixed_bfloat16", "mixed_float16")
 # /proc/cpuinfo flag names: x86 "avx512_bf16" / "amx_bf16", Arm "bf16".
@@ -120,8 +122,7 @@ def resolve_precision(precision="auto"):
     >>> resolve_precision("auto") in ("float32", "mixed_bfloat16", "mixed_float16")
     True
     """
-    if not isinstance(precision, str) or precision not in PRECISIONS:
-        raise ValueError(f"precision={precision!r} is not valid; expected one of {list(PRECISIONS)}")
+    check_choice("precision", precision, PRECISIONS)
     if precision != "auto":
         return precision
     device = accelerator()

@@ -15,6 +15,7 @@ from keras_vgan.datasets.pipeline import (
     process_video_tensor,
     with_element_seeds,
 )
+from keras_vgan.validation import check_choice
 
 MOVING_MNIST_FILE_PREFIX = "mnist_test_seq"
 LAYOUTS = ("NTHW", "NTHWC", "TNHW", "TNHWC")
@@ -29,8 +30,7 @@ def _video_array(array, layout):
         if layout is None:
             raise ValueError(f"expected an array of shape (N, T, H, W) or (N, T, H, W, C), got shape "
                              f"{tuple(array.shape)} (rank {array.ndim})")
-    if layout not in LAYOUTS:
-        raise ValueError(f"layout must be one of {', '.join(LAYOUTS)}, got {layout!r}")
+    check_choice("layout", layout, LAYOUTS)
     if array.ndim != len(layout):
         raise ValueError(f"layout {layout!r} needs a rank-{len(layout)} array, got shape {tuple(array.shape)}")
     if layout.startswith("TN"):

@@ -29,7 +29,7 @@ import tensorflow as tf
 
 from keras_vgan.augment import VideoAugment, stateless_seed
 from keras_vgan.pixels import to_unit_range
-from keras_vgan.validation import check_choice, check_positive_int  # noqa: F401 (re-exported to the readers)
+from keras_vgan.validation import check_choice, check_positive_int
 
 logger = logging.getLogger("keras_vgan.datasets")
 

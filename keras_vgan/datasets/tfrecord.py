@@ -32,7 +32,7 @@ from keras_vgan.datasets.pipeline import (
     with_element_seeds,
 )
 from keras_vgan.pixels import as_uint8_array, to_unit_range
-from keras_vgan.validation import check_positive_int
+from keras_vgan.validation import check_choice, check_positive_int
 
 logger = logging.getLogger("keras_vgan.datasets")
 
@@ -87,8 +87,7 @@ def write_tfrecord_shards(clips_dataset, out_dir, clips_per_shard=256, class_nam
     10
     """
     check_positive_int("clips_per_shard", clips_per_shard)
-    if compression not in COMPRESSIONS:
-        raise ValueError(f"compression must be one of {COMPRESSIONS}, got {compression!r}")
+    check_choice("compression", compression, COMPRESSIONS)
     out_dir = os.fspath(out_dir)
     manifest_path = _join(out_dir, MANIFEST_NAME)
     if tf.io.gfile.exists(manifest_path) and not overwrite:

@@ -281,7 +281,7 @@ class VideoGAN(keras.Model):
         num_videos = check_positive_int("num_videos", num_videos)
         if seed is None:
             seed = int(np.random.SeedSequence().entropy % 2**31)
-        noise = latent_noise(int(num_videos), self.latent_dim, int(seed))
+        noise = latent_noise(num_videos, self.latent_dim, int(seed))
         return self.generate_from_noise(noise, use_ema=use_ema, condition=condition, batch_size=batch_size)
 
     def generate_from_noise(self, noise, use_ema=True, condition=None, batch_size=32):
