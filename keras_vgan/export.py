@@ -3,10 +3,12 @@
 The SavedModel needs neither Keras nor keras_vgan to run: TensorFlow alone
 (Python, TF Serving, or any TF runtime) loads it. It has two serving
 signatures, both returning `{"videos": uint8 [N, T, H, W, C]}`:
-    generate(noise: float32 [N, latent_dim])
+    generate(noise: float32 [N, latent_dim])   one argument per noise input of
+                                               the generator, named as it names
+                                               them (MoCoGAN: content, motion)
     sample(num_videos: int32 scalar, seed: int32 scalar)
-`sample` draws its noise with `keras_vgan.noise.latent_noise`, so
-`sample(n, s)` gives exactly the videos of `VideoGAN.generate(n, seed=s)`.
+`sample` draws its noise with the model's `NoiseSpec`, so `sample(n, s)`
+gives exactly the videos of `VideoGAN.generate(n, seed=s)`.
 
 Example:
 >>> export_generator(load_video_gan("runs/quickstart"), "exported/quickstart")  # doctest: +SKIP
@@ -23,7 +25,7 @@ import tempfile
 import keras
 import tensorflow as tf
 
-from keras_vgan.noise import latent_noise
+from keras_vgan.noise import CONDITION_INPUT, NoiseSpec
 from keras_vgan.pixels import to_uint8
 from keras_vgan.video_io import _UMASK
 
@@ -71,41 +73,48 @@ def load_video_gan(path):
     except Exception as error:  # Keras raises many kinds for a damaged or foreign file.
         message = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
         raise ValueError(f"could not load {model_path!r} as a Keras model: {message}") from error
-    if not callable(getattr(model, "generator_for_sampling", None)) or not hasattr(model, "latent_dim"):
+    if not callable(getattr(model, "generator_for_sampling", None)) or not hasattr(model, "noise_spec"):
         raise ValueError(f"{model_path!r} holds a {type(model).__name__}, not a keras_vgan VideoGAN")
     return model
 
 
 def _sampling_generator(model, use_ema):
+    """(the generator to export, its NoiseSpec)."""
     if callable(getattr(model, "generator_for_sampling", None)):
-        generator = model.generator_for_sampling(use_ema)
+        generator, spec = model.generator_for_sampling(use_ema), model.noise_spec
+        if model.is_conditional:
+            raise ValueError(f"generator {generator.name!r} takes a {model.condition_input!r} input; export "
+                             "supports unconditional generators (noise inputs only)")
     elif isinstance(model, keras.Model):
         generator = model
+        if CONDITION_INPUT in [tensor.name for tensor in generator.inputs]:
+            raise ValueError(f"generator {generator.name!r} takes a {CONDITION_INPUT!r} input; export "
+                             "supports unconditional generators (noise inputs only)")
+        spec = NoiseSpec.from_generator(generator)
     else:
         raise ValueError(f"model={model!r} is not valid; expected a keras_vgan VideoGAN or a generator keras.Model")
-    if len(generator.inputs) != 1 or len(generator.inputs[0].shape) != 2:
-        raise ValueError(f"generator {generator.name!r} takes {len(generator.inputs)} input(s) of shapes "
-                         f"{[tuple(i.shape) for i in generator.inputs]}; export needs a single noise input "
-                         "(N, latent_dim) (conditional generators are not supported)")
-    return generator
+    return generator, spec
 
 
 class _ServingGenerator(tf.Module):
     """The generator wrapped in the two signatures; only TensorFlow ops, so TF alone runs it."""
 
-    def __init__(self, generator):
+    def __init__(self, generator, spec):
         super().__init__(name="video_generator")
         self.generator = generator
-        latent_dim = int(generator.inputs[0].shape[-1])
+        order = [tensor.name for tensor in generator.inputs]
+        # One argument per noise input, named as the generator names it (`noise`; or `content`, `motion`, …).
+        specs = [tf.TensorSpec((None,) + spec.shapes[name], tf.float32, name=name) for name in order]
 
-        @tf.function(input_signature=[tf.TensorSpec([None, latent_dim], tf.float32, name="noise")])
-        def generate(noise):
-            return {"videos": to_uint8(self.generator(noise, training=False))}
+        @tf.function(input_signature=specs)
+        def generate(*noise):
+            return {"videos": to_uint8(self.generator(noise[0] if len(noise) == 1 else list(noise), training=False))}
 
         @tf.function(input_signature=[tf.TensorSpec([], tf.int32, name="num_videos"),
                                       tf.TensorSpec([], tf.int32, name="seed")])
         def sample(num_videos, seed):
-            return generate(latent_noise(num_videos, latent_dim, seed))
+            noise = spec.sample(num_videos, seed)
+            return generate(*[noise[name] for name in order])
 
         self.generate = generate
         self.sample = sample
@@ -153,16 +162,17 @@ def export_generator(model, directory, use_ema=True):
     'exported/demo'
     """
     directory, parent = check_export_target(directory)
-    generator = _sampling_generator(model, use_ema)
-    module = _ServingGenerator(generator)
+    generator, spec = _sampling_generator(model, use_ema)
+    module = _ServingGenerator(generator, spec)
     temporary = tempfile.mkdtemp(prefix=".tmp-export-", dir=parent)
     try:
         tf.saved_model.save(module, temporary, signatures={"generate": module.generate, "sample": module.sample})
         metadata = {
-            "latent_dim": int(generator.inputs[0].shape[-1]),
+            "latent_dim": spec.latent_dim,
+            "noise": {name: list(shape) for name, shape in spec.shapes.items()},
             "video_shape": [int(d) for d in generator.outputs[0].shape[1:]],
             "weights": "ema" if generator is getattr(model, "ema_generator", None) else "raw",
-            "signatures": {"generate": "noise float32 [N, latent_dim] -> videos uint8 [N, T, H, W, C]",
+            "signatures": {"generate": f"{_noise_arguments(spec)} -> videos uint8 [N, T, H, W, C]",
                            "sample": "num_videos int32, seed int32 -> videos uint8 [N, T, H, W, C]"},
         }
         with open(os.path.join(temporary, METADATA_FILENAME), "w") as file:
@@ -173,6 +183,10 @@ def export_generator(model, directory, use_ema=True):
         shutil.rmtree(temporary, ignore_errors=True)
         raise
     return directory
+
+
+def _noise_arguments(spec):
+    return ", ".join(f"{name} float32 [N, {', '.join(map(str, shape))}]" for name, shape in spec.shapes.items())
 
 
 def _replace_directory(source, target):

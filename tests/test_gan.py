@@ -73,11 +73,12 @@ def test_several_discriminators_are_all_trained():
 
 
 def test_conditional_batches_reach_both_networks():
-    noise, labels = keras.Input((8,)), keras.Input((), dtype="int32")
+    # The generator names its condition input; every other input is noise.
+    noise, labels = keras.Input((8,), name="noise"), keras.Input((), dtype="int32", name="condition")
     label_code = keras.layers.Embedding(3, 8)(labels)
     unconditional = build_video_generator(**SHAPE, latent_dim=8, base_filters=4)
     generator = keras.Model([noise, labels], unconditional(keras.layers.Add()([noise, label_code])))
-    video, video_labels = keras.Input((4, 16, 16, 1)), keras.Input((), dtype="int32")
+    video, video_labels = keras.Input((4, 16, 16, 1), name="video"), keras.Input((), dtype="int32", name="condition")
     features = build_video_discriminator(**SHAPE, base_filters=4)(video)
     projection = keras.layers.Embedding(3, 1)(video_labels)
     discriminator = keras.Model([video, video_labels], keras.layers.Add()([features, projection]))

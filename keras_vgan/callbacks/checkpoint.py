@@ -36,11 +36,6 @@ class TrainingProgress(NamedTuple):
     step_in_epoch: int = 0
 
 
-def _discriminator_variables(model):
-    # The order `VideoGAN._discriminator_step` hands them to the optimizer.
-    return [v for d in model.discriminators for v in d.trainable_variables]
-
-
 class TrainingCheckpoint(keras.callbacks.Callback):
     """Save everything a `VideoGAN` run needs to continue, every `every_n_steps` steps and at every epoch end.
 
@@ -95,7 +90,7 @@ class TrainingCheckpoint(keras.callbacks.Callback):
         if not model.g_optimizer.built:
             model.g_optimizer.build(model.generator.trainable_variables)
         if not model.d_optimizer.built:
-            model.d_optimizer.build(_discriminator_variables(model))
+            model.d_optimizer.build(model.discriminator_variables)
         self._counters = {name: tf.Variable(0, dtype=tf.int64, trainable=False, name=name)
                           for name in ("step", "epoch", "step_in_epoch")}
         objects = dict(generator=model.generator, g_optimizer=model.g_optimizer, d_optimizer=model.d_optimizer,

@@ -22,7 +22,8 @@ def run(args):
     gan = load_video_gan(model_path)
     export_generator(gan, args.out, use_ema=not args.no_ema)
     weights = "EMA" if not args.no_ema and gan.ema_generator is not None else "raw"
-    print(f"keras-vgan export: wrote {args.out} ({weights} weights); signatures generate(noise float32 "
-          f"[N, {gan.latent_dim}]) and sample(num_videos int32, seed int32) -> videos uint8 "
-          f"[N, {', '.join(map(str, gan.video_shape))}]")
+    noise = ", ".join(f"{name} float32 [N, {', '.join(map(str, shape))}]"
+                      for name, shape in gan.noise_spec.shapes.items())
+    print(f"keras-vgan export: wrote {args.out} ({weights} weights); signatures generate({noise}) "
+          f"and sample(num_videos int32, seed int32) -> videos uint8 [N, {', '.join(map(str, gan.video_shape))}]")
     return 0

@@ -62,14 +62,16 @@ def add_parser(subparsers):
 def run(args):
     from keras_vgan import video_io
     from keras_vgan.export import load_video_gan
-    from keras_vgan.noise import latent_noise
 
     if args.steps < 2:
         raise UsageError(f"--steps {args.steps} is too small; expected at least 2 (the two end points)")
     chosen = check_output(args)
     gan = load_video_gan(args.model)
-    start, end = (latent_noise(1, gan.latent_dim, seed).numpy()[0] for seed in args.seeds)
-    noise = spherical_interpolation(start, end, args.steps)
+    start, end = (gan.noise_spec.sample(1, seed=seed) for seed in args.seeds)
+    # Structured noise (content + motion codes) is walked one input at a time, each as one flat vector.
+    noise = {name: spherical_interpolation(start[name].numpy().reshape(-1), end[name].numpy().reshape(-1),
+                                           args.steps).reshape((args.steps,) + tuple(start[name].shape[1:]))
+             for name in start}
     videos = gan.generate_from_noise(noise, use_ema=not args.no_ema)
     video_io.write_samples(args.out, videos, fps=args.fps, columns=args.steps, format=chosen, scale=args.scale)
     print(f"keras-vgan interpolate: wrote {args.out} ({args.steps} points from seed {args.seeds[0]} "

@@ -4,10 +4,11 @@ import numpy as np
 import keras
 import tensorflow as tf
 
+from keras_vgan import loss_terms as named_terms
 from keras_vgan import losses as adversarial_losses
-from keras_vgan.noise import latent_noise
+from keras_vgan.noise import CONDITION_INPUT, NoiseSpec
 from keras_vgan.pixels import to_uint8
-from keras_vgan.validation import check_positive_int
+from keras_vgan.validation import check_int, check_positive_int
 
 
 def _as_discriminator_list(discriminator):
@@ -18,7 +19,24 @@ def _as_discriminator_list(discriminator):
         raise ValueError(
             f"discriminator={discriminator!r} is not valid; expected a keras.Model or a non-empty list of them"
         )
+    names = [d.name for d in discriminators]
+    if len(set(names)) != len(names):
+        raise ValueError(f"discriminators named {names} are not valid; expected distinct names (their losses "
+                         "are logged by name)")
     return discriminators
+
+
+def metric_prefix(discriminator):
+    """The name a discriminator's metrics carry: "image" for `image_discriminator` (`image_d_loss`, …)."""
+    name = discriminator.name
+    for suffix in ("_discriminator", "_critic", "_d"):
+        if name.endswith(suffix) and len(name) > len(suffix):
+            return name[: -len(suffix)]
+    return name
+
+
+def _input_names(model):
+    return [tensor.name for tensor in model.inputs]
 
 
 @keras.saving.register_keras_serializable(package="keras_vgan")
@@ -26,53 +44,81 @@ class VideoGAN(keras.Model):
     """A video GAN whose `train_step` runs a discriminator step then a generator step.
 
     Args:
-        generator: a `keras.Model` from noise (N, latent_dim) — or `[noise, condition]`
-            for a conditional model — to videos (N, T, H, W, C) in [-1, 1].
-        discriminator: a `keras.Model` from videos (or `[videos, condition]`) to
-            logits, or a list of them. With several (e.g. image + video
-            discriminators as in MoCoGAN, spatial + temporal as in DVD-GAN) their
-            losses are summed and one optimizer updates them all.
+        generator: a `keras.Model` from named inputs to videos (N, T, H, W, C)
+            in [-1, 1]. The input named `condition_input` (if any) takes the
+            condition; every other input takes noise of its declared shape
+            (see `keras_vgan.noise.NoiseSpec`): one `noise` vector, or
+            structured codes such as MoCoGAN's `content` and `motion`.
+        discriminator: a `keras.Model` from videos (plus an input named
+            `condition_input` for a conditional model) to logits, or a list of
+            them with distinct names. With several (MoCoGAN's image + video
+            discriminators, DVD-GAN's spatial + temporal) their losses are
+            summed, each is logged under its name, one optimizer updates all.
         ema_decay: if set (e.g. 0.999), an exponential moving average of the
             generator's weights is kept in `ema_generator` and used for sampling
             and export, as StyleGAN-family training does.
+        augment: a callable (e.g. `keras_vgan.diffaugment.DiffAugment`) applied
+            to real and generated clips alike before every discriminator call,
+            in both steps, so that the generator learns through it.
+        noise_spec: the noise the generator takes; default: read from the
+            generator's inputs.
+        condition_input: the name of the generator's condition input.
 
-    The data `fit` receives yields real `clips`, or `(clips, condition)` where
-    `condition` (class labels, first frames, a degraded clip, …) is passed to
-    the generator and discriminator(s) as their second input.
+    The data `fit` receives yields real `clips`, or `(clips, condition)`.
 
     Example:
     >>> gan = VideoGAN(build_video_generator(8, 32, 32, 1, latent_dim=16, base_filters=8),
     ...                build_video_discriminator(8, 32, 32, 1, base_filters=8))
     >>> gan.compile(g_optimizer=keras.optimizers.Adam(2e-4, beta_1=0.5),
     ...             d_optimizer=keras.optimizers.Adam(2e-4, beta_1=0.5), loss="hinge")
-    >>> history = gan.fit(moving_digits(64, frames=8, height=32, width=32).batch(16), epochs=1)
+    >>> history = gan.fit(moving_digits(32, frames=8, height=32, width=32).batch(16), epochs=1, verbose=0)
     >>> gan.generate(4, seed=0).shape
     (4, 8, 32, 32, 1)
     """
 
-    def __init__(self, generator, discriminator, ema_decay=None, **kwargs):
+    def __init__(self, generator, discriminator, ema_decay=None, augment=None, noise_spec=None,
+                 condition_input=CONDITION_INPUT, **kwargs):
         super().__init__(**kwargs)
         if not isinstance(generator, keras.Model):
             raise ValueError(f"generator={generator!r} is not valid; expected a keras.Model")
         if ema_decay is not None and not 0.0 <= float(ema_decay) < 1.0:
             raise ValueError(f"ema_decay={ema_decay!r} is not valid; expected a number in [0, 1) or None")
+        if augment is not None and not callable(augment):
+            raise ValueError(f"augment={augment!r} is not valid; expected a callable on videos, or None")
         self.generator = generator
         self.discriminators = _as_discriminator_list(discriminator)
         self.ema_decay = None if ema_decay is None else float(ema_decay)
+        self.augment = augment
+        self.condition_input = str(condition_input)
+        self.noise_spec = noise_spec if noise_spec is not None else NoiseSpec.from_generator(
+            generator, self.condition_input)
+        generator_inputs = _input_names(generator)
+        unknown = [name for name in self.noise_spec.names if name not in generator_inputs]
+        if unknown:
+            raise ValueError(f"noise_spec inputs {unknown} are not inputs of generator {generator.name!r}; "
+                             f"expected some of {generator_inputs}")
+        self.is_conditional = self.condition_input in generator_inputs
         self.ema_generator = None
         if self.ema_decay is not None:
             self.ema_generator = keras.models.clone_model(generator)
             self.ema_generator.set_weights(generator.get_weights())
-        noise_shape = generator.inputs[0].shape
-        self.latent_dim = int(noise_shape[-1])
         self.video_shape = tuple(int(d) for d in generator.outputs[0].shape[1:])
-        self.is_conditional = len(generator.inputs) > 1
         self.built = True
+
+    @property
+    def latent_dim(self):
+        """The size of the generator's one noise vector; None for structured noise."""
+        return self.noise_spec.latent_dim
 
     @property
     def discriminator(self):
         """The first (usually the only) discriminator."""
         return self.discriminators[0]
+
+    @property
+    def discriminator_variables(self):
+        """Every discriminator's trainable variables, in the order the D optimizer and checkpoints use."""
+        return [v for d in self.discriminators for v in d.trainable_variables]
 
     # ---- compile --------------------------------------------------------------------------------
     def compile(
@@ -84,9 +130,11 @@ class VideoGAN(keras.Model):
         label_smoothing=0.0,
         gradient_penalty_weight=0.0,
         r1_weight=0.0,
+        r1_interval=1,
+        loss_terms=None,
         **kwargs,
     ):
-        """Set the two optimizers and the adversarial objective.
+        """Set the two optimizers and the objective.
 
         Args:
             g_optimizer, d_optimizer: Keras optimizers; separate learning rates
@@ -98,14 +146,18 @@ class VideoGAN(keras.Model):
                 each draws fresh noise against the same real batch.
             label_smoothing: one-sided: real targets become 1 - label_smoothing.
             gradient_penalty_weight: λ of the WGAN-GP penalty (10 is usual).
-            r1_weight: γ of the R1 penalty on real data.
+            r1_weight, r1_interval: γ of the R1 penalty on real data, applied
+                every `r1_interval` steps with γ × interval (lazy R1).
+            loss_terms: further `keras_vgan.loss_terms.LossTerm`s; each is
+                logged under its name. The networks' own losses (`model.losses`,
+                e.g. VGAN's mask sparsity) are added too, logged under the name
+                of the layer that adds them.
         """
         # No third optimizer: Keras would otherwise make an unused RMSprop, save it and log its rate.
         kwargs.setdefault("optimizer", None)
         super().compile(**kwargs)
         self.adversarial_loss = adversarial_losses.get_adversarial_loss(loss)
-        if isinstance(discriminator_steps, bool) or not isinstance(discriminator_steps, int) or discriminator_steps < 1:
-            raise ValueError(f"discriminator_steps={discriminator_steps!r} is not valid; expected an integer >= 1")
+        self.discriminator_steps = check_int("discriminator_steps", discriminator_steps, minimum=1)
         if not 0.0 <= float(label_smoothing) < 1.0:
             raise ValueError(f"label_smoothing={label_smoothing!r} is not valid; expected a number in [0, 1)")
         for name, value in (("gradient_penalty_weight", gradient_penalty_weight), ("r1_weight", r1_weight)):
@@ -114,34 +166,53 @@ class VideoGAN(keras.Model):
         if label_smoothing:
             # Fail at compile time, not inside the first traced step.
             self.adversarial_loss.discriminator(tf.zeros([1]), tf.zeros([1]), float(label_smoothing))
+        self.label_smoothing = float(label_smoothing)
+        terms = named_terms.penalty_terms(gradient_penalty_weight, r1_weight, r1_interval) + list(loss_terms or ())
+        for term in terms:
+            if not isinstance(term, named_terms.LossTerm):
+                raise ValueError(f"loss term {term!r} is not valid; expected a keras_vgan.loss_terms.LossTerm")
+        names = [term.name for term in terms]
+        if len(set(names)) != len(names):
+            raise ValueError(f"loss terms named {names} are not valid; expected distinct names")
+        self.loss_terms = terms
         self.g_optimizer = self._loss_scaled(g_optimizer or keras.optimizers.Adam(2e-4, beta_1=0.5))
         self.d_optimizer = self._loss_scaled(d_optimizer or keras.optimizers.Adam(2e-4, beta_1=0.5))
         # Built here, not lazily in the first step: under tf.distribute, slot variables created
         # inside the replica function break the step, and a loaded model needs them to restore state.
         self.g_optimizer.build(self.generator.trainable_variables)
-        self.d_optimizer.build([v for d in self.discriminators for v in d.trainable_variables])
-        self.discriminator_steps = discriminator_steps
-        self.label_smoothing = float(label_smoothing)
-        self.gradient_penalty_weight = float(gradient_penalty_weight)
-        self.r1_weight = float(r1_weight)
+        self.d_optimizer.build(self.discriminator_variables)
         self._gan_compile_config = {
             "g_optimizer": keras.saving.serialize_keras_object(self.g_optimizer),
             "d_optimizer": keras.saving.serialize_keras_object(self.d_optimizer),
             "loss": self.adversarial_loss.name,
-            "discriminator_steps": discriminator_steps,
+            "discriminator_steps": self.discriminator_steps,
             "label_smoothing": self.label_smoothing,
-            "gradient_penalty_weight": self.gradient_penalty_weight,
-            "r1_weight": self.r1_weight,
+            "loss_terms": [keras.saving.serialize_keras_object(term) for term in terms],
         }
-        self.d_loss_tracker = keras.metrics.Mean(name="d_loss")
-        self.g_loss_tracker = keras.metrics.Mean(name="g_loss")
-        self.real_score_tracker = keras.metrics.Mean(name="real_score")
-        self.fake_score_tracker = keras.metrics.Mean(name="fake_score")
-        self.penalty_trackers = {}
-        if self.gradient_penalty_weight:
-            self.penalty_trackers["gradient_penalty"] = keras.metrics.Mean(name="gradient_penalty")
-        if self.r1_weight:
-            self.penalty_trackers["r1_penalty"] = keras.metrics.Mean(name="r1_penalty")
+        self._own_loss_layers = {"generator": self._layers_with_losses(self.generator),
+                                 "discriminator": [layer for d in self.discriminators
+                                                   for layer in self._layers_with_losses(d)]}
+        self._make_trackers()
+
+    def _layers_with_losses(self, network):
+        # Activity losses exist only after a call: probe one example to learn who adds them.
+        probe = {tensor.name: tf.zeros([1] + list(tensor.shape[1:]), tensor.dtype) for tensor in network.inputs}
+        network([probe[name] for name in _input_names(network)] if len(probe) > 1 else next(iter(probe.values())),
+                training=False)
+        return [layer for layer in network.layers if layer.losses]
+
+    def _make_trackers(self):
+        names = ["d_loss", "g_loss", "real_score", "fake_score"]
+        if len(self.discriminators) > 1:
+            for discriminator in self.discriminators:
+                prefix = metric_prefix(discriminator)
+                names += [f"{prefix}_d_loss", f"{prefix}_g_loss", f"{prefix}_real_score", f"{prefix}_fake_score"]
+        names += [term.name for term in self.loss_terms]
+        names += [layer.name for layers in self._own_loss_layers.values() for layer in layers]
+        if len(set(names)) != len(names):
+            raise ValueError(f"metric names {names} are not valid; expected distinct names (rename the "
+                             "discriminator, loss term or layer that repeats one)")
+        self.trackers = {name: keras.metrics.Mean(name=name) for name in names}
 
     @staticmethod
     def _loss_scaled(optimizer):
@@ -158,12 +229,13 @@ class VideoGAN(keras.Model):
         config = dict(config)
         config["g_optimizer"] = keras.saving.deserialize_keras_object(config["g_optimizer"])
         config["d_optimizer"] = keras.saving.deserialize_keras_object(config["d_optimizer"])
+        # Models saved before loss terms existed carry gradient_penalty_weight/r1_weight instead: compile takes both.
+        config["loss_terms"] = [keras.saving.deserialize_keras_object(term) for term in config.get("loss_terms", [])]
         self.compile(**config)
 
     @property
     def metrics(self):
-        trackers = [self.d_loss_tracker, self.g_loss_tracker, self.real_score_tracker, self.fake_score_tracker]
-        return trackers + list(self.penalty_trackers.values()) if hasattr(self, "d_loss_tracker") else []
+        return list(self.trackers.values()) if hasattr(self, "trackers") else []
 
     # ---- one training step ------------------------------------------------------------------------
     def train_step(self, data):
@@ -171,68 +243,102 @@ class VideoGAN(keras.Model):
         batch_size = tf.shape(real_videos)[0]
         # Per-replica sums divided by the global batch: the optimizers' cross-replica
         # sum of gradients then equals the gradient of the global mean.
-        global_batch_size = tf.cast(batch_size * tf.distribute.get_strategy().num_replicas_in_sync, tf.float32)
+        replicas = tf.distribute.get_strategy().num_replicas_in_sync
+        global_batch_size = tf.cast(batch_size * replicas, tf.float32)
+        # The step this update belongs to, for terms applied every k steps (lazy regularization).
+        step = tf.cast(self.g_optimizer.iterations, tf.int64)
 
         for _ in range(self.discriminator_steps):
-            d_logs = self._discriminator_step(real_videos, condition, batch_size, global_batch_size)
-        g_loss = self._generator_step(condition, batch_size, global_batch_size)
+            d_logs = self._discriminator_step(real_videos, condition, batch_size, global_batch_size, replicas, step)
+        g_logs = self._generator_step(real_videos, condition, batch_size, global_batch_size, replicas, step)
         if self.ema_generator is not None:
             self._update_ema()
 
-        self.d_loss_tracker.update_state(d_logs["d_loss"])
-        self.g_loss_tracker.update_state(g_loss)
-        self.real_score_tracker.update_state(d_logs["real_score"])
-        self.fake_score_tracker.update_state(d_logs["fake_score"])
-        for name, tracker in self.penalty_trackers.items():
-            tracker.update_state(d_logs[name])
+        for name, (value, weight) in {**d_logs, **g_logs}.items():
+            self.trackers[name].update_state(value, sample_weight=weight)
         return {metric.name: metric.result() for metric in self.metrics}
 
-    def _discriminator_step(self, real_videos, condition, batch_size, global_batch_size):
-        fake_videos = self.generator(self._generator_inputs(batch_size, condition), training=True)
-        fake_videos = tf.stop_gradient(fake_videos)
-        variables = [v for d in self.discriminators for v in d.trainable_variables]
+    def _discriminator_step(self, real_videos, condition, batch_size, global_batch_size, replicas, step):
+        fake_videos = tf.stop_gradient(self.generator(self._generator_inputs(batch_size, condition), training=True))
+        terms = [term for term in self.loss_terms if term.network == "discriminator"]
+        logs = {}
         with tf.GradientTape() as tape:
             per_example = tf.zeros([batch_size])
-            penalties = {name: tf.zeros([batch_size]) for name in self.penalty_trackers}
             real_scores, fake_scores = [], []
             for discriminator in self.discriminators:
                 critic = self._critic(discriminator, condition)
-                real_logits = critic(real_videos, training=True)
-                fake_logits = critic(fake_videos, training=True)
-                per_example += self.adversarial_loss.discriminator(real_logits, fake_logits, self.label_smoothing)
-                if self.gradient_penalty_weight:
-                    penalty = adversarial_losses.gradient_penalty(critic, real_videos, fake_videos)
-                    penalties["gradient_penalty"] += penalty
-                    per_example += self.gradient_penalty_weight * penalty
-                if self.r1_weight:
-                    penalty = adversarial_losses.r1_penalty(critic, real_videos)
-                    penalties["r1_penalty"] += penalty
-                    per_example += self.r1_weight * penalty
+                real, fake = self._augmented(real_videos), self._augmented(fake_videos)
+                real_logits, fake_logits = critic(real, training=True), critic(fake, training=True)
+                adversarial = self.adversarial_loss.discriminator(real_logits, fake_logits, self.label_smoothing)
+                per_example += adversarial
+                for term in terms:
+                    value, due = self._lazy(term, step, lambda: term(critic, real, fake), batch_size)
+                    per_example += term.effective_weight * value
+                    logs[term.name] = _accumulate(logs.get(term.name), tf.reduce_mean(value), due)
                 real_scores.append(tf.reduce_mean(tf.cast(real_logits, tf.float32)))
                 fake_scores.append(tf.reduce_mean(tf.cast(fake_logits, tf.float32)))
+                if len(self.discriminators) > 1:
+                    prefix = metric_prefix(discriminator)
+                    logs[f"{prefix}_d_loss"] = (tf.reduce_mean(adversarial), 1.0)
+                    logs[f"{prefix}_real_score"] = (real_scores[-1], 1.0)
+                    logs[f"{prefix}_fake_score"] = (fake_scores[-1], 1.0)
             loss = tf.reduce_sum(per_example) / global_batch_size
+            loss += self._own_losses("discriminator", logs, replicas)
             scaled_loss = self.d_optimizer.scale_loss(loss)
+        variables = self.discriminator_variables
         gradients = tape.gradient(scaled_loss, variables)
         self.d_optimizer.apply_gradients(zip(gradients, variables))
-        logs = {name: tf.reduce_mean(value) for name, value in penalties.items()}
-        logs["d_loss"] = tf.reduce_mean(per_example)
-        logs["real_score"] = tf.add_n(real_scores) / len(real_scores)
-        logs["fake_score"] = tf.add_n(fake_scores) / len(fake_scores)
+        logs["d_loss"] = (tf.reduce_mean(per_example), 1.0)
+        logs["real_score"] = (tf.add_n(real_scores) / len(real_scores), 1.0)
+        logs["fake_score"] = (tf.add_n(fake_scores) / len(fake_scores), 1.0)
         return logs
 
-    def _generator_step(self, condition, batch_size, global_batch_size):
-        variables = self.generator.trainable_variables
+    def _generator_step(self, real_videos, condition, batch_size, global_batch_size, replicas, step):
+        terms = [term for term in self.loss_terms if term.network == "generator"]
+        logs = {}
         with tf.GradientTape() as tape:
             fake_videos = self.generator(self._generator_inputs(batch_size, condition), training=True)
             per_example = tf.zeros([batch_size])
             for discriminator in self.discriminators:
-                fake_logits = self._critic(discriminator, condition)(fake_videos, training=True)
-                per_example += self.adversarial_loss.generator(fake_logits)
+                fake_logits = self._critic(discriminator, condition)(self._augmented(fake_videos), training=True)
+                adversarial = self.adversarial_loss.generator(fake_logits)
+                per_example += adversarial
+                if len(self.discriminators) > 1:
+                    logs[f"{metric_prefix(discriminator)}_g_loss"] = (tf.reduce_mean(adversarial), 1.0)
+            for term in terms:
+                value, due = self._lazy(term, step, lambda: term(fake_videos, real_videos, condition), batch_size)
+                per_example += term.effective_weight * value
+                logs[term.name] = (tf.reduce_mean(value), due)
             loss = tf.reduce_sum(per_example) / global_batch_size
+            loss += self._own_losses("generator", logs, replicas)
             scaled_loss = self.g_optimizer.scale_loss(loss)
+        variables = self.generator.trainable_variables
         gradients = tape.gradient(scaled_loss, variables)
         self.g_optimizer.apply_gradients(zip(gradients, variables))
-        return tf.reduce_mean(per_example)
+        logs["g_loss"] = (tf.reduce_mean(per_example), 1.0)
+        return logs
+
+    @staticmethod
+    def _lazy(term, step, compute, batch_size):
+        """(per-example value, 1.0 if it ran this step else 0.0) for a term applied every `interval` steps."""
+        if term.interval == 1:
+            return compute(), 1.0
+        due = tf.equal(step % term.interval, 0)
+        value = tf.cond(due, compute, lambda: tf.zeros([batch_size]))
+        return value, tf.cast(due, tf.float32)
+
+    def _own_losses(self, network, logs, replicas):
+        """The networks' `model.losses` (activity and weight regularizers), logged under their layers' names."""
+        total = tf.constant(0.0)
+        for layer in self._own_loss_layers[network]:
+            # Each is a per-replica mean already: dividing by the replicas makes the sum the global mean.
+            value = tf.add_n([tf.cast(loss, tf.float32) for loss in layer.losses])
+            logs[layer.name] = (value, 1.0)
+            total += value / tf.cast(replicas, tf.float32)
+        return total
+
+    def _augmented(self, videos):
+        return videos if self.augment is None else self.augment(videos, training=True)
 
     def _update_ema(self):
         decay = self.ema_decay
@@ -251,22 +357,41 @@ class VideoGAN(keras.Model):
             if len(data) == 2:
                 return data[0], None  # (clips, labels) fed to an unconditional model: labels unused
             raise ValueError(f"a batch of {len(data)} elements is not valid; expected clips or (clips, condition)")
+        if self.is_conditional:
+            raise ValueError("a batch of clips alone is not valid for a conditional generator; expected "
+                             "(clips, condition)")
         return data, None
 
+    def generator_inputs(self, noise, condition=None, generator=None):
+        """The generator's call arguments for a dict of noise (and a condition), in its input order."""
+        generator = generator or self.generator
+        values = dict(noise)
+        if self.is_conditional:
+            if condition is None:
+                raise ValueError(f"condition=None is not valid for generator {generator.name!r}; expected a "
+                                 f"value for its {self.condition_input!r} input")
+            values[self.condition_input] = condition
+        ordered = [values[name] for name in _input_names(generator)]
+        return ordered[0] if len(ordered) == 1 else ordered
+
     def _generator_inputs(self, batch_size, condition):
-        noise = self.sample_noise(batch_size)
-        return noise if condition is None else [noise, condition]
+        return self.generator_inputs(self.sample_noise(batch_size), condition)
 
     def _critic(self, discriminator, condition):
-        if condition is None or len(discriminator.inputs) == 1:
+        if condition is None or self.condition_input not in _input_names(discriminator):
             return discriminator
-        return lambda videos, training=False: discriminator([videos, condition], training=training)
+        order = _input_names(discriminator)
+
+        def critic(videos, training=False):
+            values = {self.condition_input: condition}
+            values.update({name: videos for name in order if name != self.condition_input})
+            return discriminator([values[name] for name in order], training=training)
+
+        return critic
 
     def sample_noise(self, num_videos, seed=None):
-        """Noise for `num_videos` videos; override for structured noise (content + motion codes)."""
-        if seed is None:
-            return tf.random.normal([num_videos, self.latent_dim])
-        return latent_noise(num_videos, self.latent_dim, seed)
+        """A dict of noise for `num_videos` videos, drawn by `noise_spec` (the one place noise comes from)."""
+        return self.noise_spec.sample(num_videos, seed)
 
     # ---- using the trained model --------------------------------------------------------------------
     def call(self, inputs, training=False):
@@ -281,22 +406,26 @@ class VideoGAN(keras.Model):
         num_videos = check_positive_int("num_videos", num_videos)
         if seed is None:
             seed = int(np.random.SeedSequence().entropy % 2**31)
-        noise = latent_noise(num_videos, self.latent_dim, int(seed))
+        noise = self.sample_noise(num_videos, int(seed))
         return self.generate_from_noise(noise, use_ema=use_ema, condition=condition, batch_size=batch_size)
 
     def generate_from_noise(self, noise, use_ema=True, condition=None, batch_size=32):
-        """Videos for the given noise (N, latent_dim), as uint8 NumPy (N, T, H, W, C)."""
-        noise = tf.convert_to_tensor(noise, tf.float32)
-        if noise.shape.rank != 2 or noise.shape[-1] != self.latent_dim:
-            raise ValueError(f"noise of shape {tuple(noise.shape)} is not valid; expected (N, {self.latent_dim})")
+        """Videos for the given noise, as uint8 NumPy (N, T, H, W, C).
+
+        `noise` is an array (N, latent_dim) for a one-vector generator, or a
+        dict with an entry per noise input (e.g. `sample_noise(n, seed)`).
+        """
+        noise = self.noise_spec.standardize(noise)
+        batch_size = check_positive_int("batch_size", batch_size)
         generator = self.generator_for_sampling(use_ema)
         if condition is not None:
             condition = tf.convert_to_tensor(condition)
+        count = int(next(iter(noise.values())).shape[0])
         chunks = []
-        for start in range(0, int(noise.shape[0]), batch_size):
-            inputs = noise[start:start + batch_size]
-            if condition is not None:
-                inputs = [inputs, condition[start:start + batch_size]]
+        for start in range(0, count, batch_size):
+            part = {name: value[start:start + batch_size] for name, value in noise.items()}
+            part_condition = None if condition is None else condition[start:start + batch_size]
+            inputs = self.generator_inputs(part, part_condition, generator)
             chunks.append(to_uint8(generator(inputs, training=False)).numpy())
         return np.concatenate(chunks, axis=0)
 
@@ -307,6 +436,9 @@ class VideoGAN(keras.Model):
             generator=keras.saving.serialize_keras_object(self.generator),
             discriminator=[keras.saving.serialize_keras_object(d) for d in self.discriminators],
             ema_decay=self.ema_decay,
+            augment=None if self.augment is None else keras.saving.serialize_keras_object(self.augment),
+            noise_spec=keras.saving.serialize_keras_object(self.noise_spec),
+            condition_input=self.condition_input,
         )
         return config
 
@@ -315,4 +447,14 @@ class VideoGAN(keras.Model):
         config = dict(config)
         config["generator"] = keras.saving.deserialize_keras_object(config["generator"])
         config["discriminator"] = [keras.saving.deserialize_keras_object(d) for d in config["discriminator"]]
+        for name in ("augment", "noise_spec"):
+            if config.get(name) is not None:
+                config[name] = keras.saving.deserialize_keras_object(config[name])
         return cls(**config)
+
+
+def _accumulate(previous, value, due):
+    # A term applied to several discriminators logs the sum of its values over them.
+    if previous is None:
+        return value, due
+    return previous[0] + value, due
