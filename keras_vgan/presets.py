@@ -10,46 +10,105 @@ import json
 DATASETS = ("moving_digits", "bouncing_shapes")
 
 
+def option(default, help, flag=None, kind="text"):
+    """A `TrainingConfig` field that `keras-vgan train` offers as `flag` (default: --field-name).
+
+    `kind` says how the command line parses it: "count" (an integer >= 1),
+    "integer", "number" (a float >= 0), "text", or "pairs" (repeatable NAME=VALUE).
+    """
+    return dataclasses.field(default=default, metadata={"help": help, "flag": flag, "kind": kind})
+
+
 @dataclasses.dataclass
 class TrainingConfig:
-    """Everything a training run needs; saved as `config.json` in the run directory."""
+    """Everything a training run needs; saved as `config.json` in the run directory.
 
-    dataset: str = "moving_digits"
-    data: str = None  # a path or spec for `keras_vgan.datasets.load_source`; overrides `dataset`
-    num_videos: int = 2048
-    clips_per_video: int = None  # for --data sources of video files: clips sampled from each file
-    num_objects: tuple = (1, 2)  # digits or shapes per built-in clip: a count or a (min, max) range
-    frames: int = 16
-    height: int = 64
-    width: int = 64
-    channels: int = 1
-    latent_dim: int = 128
-    generator_filters: int = 64
-    discriminator_filters: int = 64
-    discriminator_normalization: str = "none"
-    loss: str = "non_saturating"
-    gradient_penalty_weight: float = 0.0
-    r1_weight: float = 0.0
-    label_smoothing: float = 0.0
-    discriminator_steps: int = 1
-    g_learning_rate: float = 2e-4
-    d_learning_rate: float = 2e-4
-    beta_1: float = 0.5
-    clipnorm: float = None
-    ema_decay: float = 0.999
-    batch_size: int = 16
-    epochs: int = 10
-    steps_per_epoch: int = 100
-    sample_every: int = 1
-    num_samples: int = 8
-    checkpoint_every: int = 50  # steps between resumable checkpoints
-    precision: str = "auto"
-    jit_compile: str = "auto"
-    seed: int = 0
+    Every field with help text is a `keras-vgan train` flag. Model options set
+    to None take the chosen architecture's default.
+    """
+
+    dataset: str = option("moving_digits", "built-in dataset: moving_digits or bouncing_shapes")
+    data: str = option(None, "a folder of videos or frame folders, a glob, .npy, TFRecord shards or tfds:NAME "
+                             "(instead of --dataset)")
+    num_videos: int = option(2048, "how many built-in videos to render", kind="count")
+    clips_per_video: int = option(None, "clips sampled from each video file of --data", kind="count")
+    num_objects: tuple = option((1, 2), "digits or shapes per built-in clip", kind="count")
+    frames: int = option(16, "frames per clip", kind="count")
+    height: int = option(64, "frame height in pixels (--size sets height and width)", kind="count")
+    width: int = option(64, "frame width in pixels", kind="count")
+    channels: int = option(1, "1 (grayscale) or 3 (RGB)", kind="count")
+    model: str = option("conv3d", "architecture (see the list below)")
+    model_options: dict = option(None, "an architecture option, NAME=VALUE (repeatable; see the list below)",
+                                 flag="--model-option", kind="pairs")
+    latent_dim: int = option(None, "noise size (default: the architecture's)", kind="count")
+    generator_filters: int = option(None, "width of the generator's last hidden layer", kind="count")
+    discriminator_filters: int = option(None, "width of the discriminator's first layer", kind="count")
+    discriminator_normalization: str = option(None, "none, layer, batch or spectral")
+    augment: str = option(None, "DiffAugment policy applied to real and fake clips before D, e.g. "
+                                "color,translation,cutout (default: none)")
+    loss: str = option("non_saturating", "minimax, non_saturating, hinge, wasserstein or least_squares")
+    gradient_penalty_weight: float = option(0.0, "WGAN-GP weight (10 is usual)", flag="--gradient-penalty",
+                                            kind="number")
+    r1_weight: float = option(0.0, "R1 penalty weight", flag="--r1", kind="number")
+    r1_interval: int = option(1, "apply R1 every N steps, with its weight times N (lazy R1)", kind="count")
+    label_smoothing: float = option(0.0, "one-sided label smoothing", kind="number")
+    discriminator_steps: int = option(1, "D updates per G update", kind="count")
+    g_learning_rate: float = option(2e-4, "generator learning rate", flag="--g-lr", kind="number")
+    d_learning_rate: float = option(2e-4, "discriminator learning rate", flag="--d-lr", kind="number")
+    beta_1: float = option(0.5, "Adam's beta_1 for both optimizers", kind="number")
+    clipnorm: float = option(None, "clip each gradient to this norm", kind="number")
+    ema_decay: float = option(0.999, "decay of the generator's weight average", kind="number")
+    batch_size: int = option(16, "clips per step", kind="count")
+    epochs: int = option(10, "epochs to train", kind="count")
+    steps_per_epoch: int = option(100, "steps per epoch", kind="count")
+    sample_every: int = option(1, "write samples every N epochs", kind="count")
+    num_samples: int = option(8, "videos per sample grid", kind="count")
+    checkpoint_every: int = option(50, "steps between resumable checkpoints", kind="count")
+    log_every: int = option(None, "also log TensorBoard scalars every N steps (default: once per epoch)",
+                            kind="count")
+    precision: str = option("auto", "auto, float32, mixed_bfloat16 or mixed_float16")
+    jit_compile: str = option("auto", "auto, on or off: XLA-compile the training step (auto: GPU/TPU only)")
+    seed: int = option(0, "random seed", kind="integer")
 
     def __post_init__(self):
         if isinstance(self.num_objects, list):  # from config.json
             self.num_objects = tuple(self.num_objects)
+        self.model_options = dict(self.model_options or {})
+
+    def model_arguments(self):
+        """The keyword options of `build_architecture`: the set fields and `model_options` (None = default)."""
+        common = {"latent_dim": self.latent_dim, "generator_filters": self.generator_filters,
+                  "discriminator_filters": self.discriminator_filters,
+                  "discriminator_normalization": self.discriminator_normalization}
+        clash = sorted(set(common) & set(self.model_options))
+        if clash:
+            raise ValueError(f"model option(s) {clash} are fields of their own; expected them as --"
+                             f"{clash[0].replace('_', '-')} rather than --model-option")
+        return {**common, **self.model_options}
+
+    def validate(self):
+        """Check everything that needs no TensorFlow graph; ValueError naming the first bad value."""
+        from keras_vgan import losses, precision
+        from keras_vgan.models.layout import video_layout
+        from keras_vgan.models.zoo import get_architecture
+
+        if self.channels not in (1, 3):
+            raise ValueError(f"channels={self.channels!r} is not valid; expected 1 or 3")
+        video_layout(self.frames, self.height, self.width)
+        losses.get_adversarial_loss(self.loss)
+        precision.resolve_precision(self.precision)
+        precision.resolve_jit_compile(self.jit_compile)
+        known = get_architecture(self.model).options
+        unknown = sorted(name for name, value in self.model_arguments().items()
+                         if value is not None and name not in known)
+        if unknown:
+            raise ValueError(f"option(s) {unknown} are not taken by model {self.model!r}; "
+                             f"expected some of {sorted(known)}")
+        if self.augment:
+            from keras_vgan.diffaugment import DiffAugment
+
+            DiffAugment(self.augment)
+        return self
 
     def to_json(self):
         return json.dumps(dataclasses.asdict(self), indent=2, sort_keys=True)
@@ -63,6 +122,7 @@ class TrainingConfig:
         return cls(**values)
 
     def replace(self, **changes):
+        """A copy with the given fields changed; None leaves a field as it is."""
         return dataclasses.replace(self, **{k: v for k, v in changes.items() if v is not None})
 
 

@@ -33,22 +33,28 @@ from keras_vgan import precision as precision_policy
 from keras_vgan.callbacks import SampleGrid, TensorBoardSamples, TrainingCheckpoint
 from keras_vgan.datasets import synthetic
 from keras_vgan.datasets.pipeline import make_training_dataset
-from keras_vgan.models import VideoGAN, build_video_discriminator, build_video_generator
+from keras_vgan.models import VideoGAN
+from keras_vgan.models.zoo import build_architecture, get_architecture
 from keras_vgan.presets import DATASETS
 from keras_vgan.video_io import atomic_path
 
 
 def build_gan(config):
-    """A compiled `VideoGAN` as `config` describes (set the precision policy first)."""
-    generator = build_video_generator(
-        config.frames, config.height, config.width, config.channels,
-        latent_dim=config.latent_dim, base_filters=config.generator_filters,
-    )
-    discriminator = build_video_discriminator(
-        config.frames, config.height, config.width, config.channels,
-        base_filters=config.discriminator_filters, normalization=config.discriminator_normalization,
-    )
-    gan = VideoGAN(generator, discriminator, ema_decay=config.ema_decay)
+    """A compiled `VideoGAN` as `config` describes (set the precision policy first).
+
+    Example:
+    >>> gan = build_gan(get_preset("quickstart").replace(frames=8, generator_filters=8, discriminator_filters=8))
+    >>> gan.generator.output_shape
+    (None, 8, 32, 32, 1)
+    """
+    generator, discriminators = build_architecture(config.model, config.frames, config.height, config.width,
+                                                   config.channels, **config.model_arguments())
+    augment = None
+    if config.augment:
+        from keras_vgan.diffaugment import DiffAugment
+
+        augment = DiffAugment(config.augment)
+    gan = VideoGAN(generator, discriminators, ema_decay=config.ema_decay, augment=augment)
     optimizer_options = {"beta_1": config.beta_1, "beta_2": 0.999}
     if config.clipnorm:
         optimizer_options["clipnorm"] = config.clipnorm
@@ -60,6 +66,7 @@ def build_gan(config):
         label_smoothing=config.label_smoothing,
         gradient_penalty_weight=config.gradient_penalty_weight,
         r1_weight=config.r1_weight,
+        r1_interval=config.r1_interval,
         jit_compile=precision_policy.resolve_jit_compile(config.jit_compile),
     )
     return gan
@@ -103,7 +110,8 @@ def save_model(gan, path):
 
 # Options that may differ between a run and its continuation: they change
 # neither the model nor the meaning of the step and epoch counters.
-RESUMABLE_CHANGES = frozenset({"epochs", "sample_every", "num_samples", "checkpoint_every", "jit_compile"})
+RESUMABLE_CHANGES = frozenset({"epochs", "sample_every", "num_samples", "checkpoint_every", "jit_compile",
+                               "log_every"})
 
 
 def check_resumable(config, run_dir):
@@ -114,6 +122,12 @@ def check_resumable(config, run_dir):
     with open(path) as file:
         saved = json.load(file)
     current = json.loads(config.to_json())
+    # A field added after the run started was, in effect, at its default then; a model option left
+    # unset (None) means the architecture's default, whichever way it was written.
+    defaults = json.loads(type(config)().to_json())
+    saved = _resolved_model_options({**{name: value for name, value in defaults.items() if name not in saved},
+                                     **saved})
+    current = _resolved_model_options(current)
     changed = [f"{name}: {saved.get(name)!r} -> {current.get(name)!r}" for name in sorted(set(saved) | set(current))
                if name not in RESUMABLE_CHANGES and saved.get(name) != current.get(name)]
     if changed:
@@ -122,6 +136,14 @@ def check_resumable(config, run_dir):
             f"continue it with the same options, choose another run name, or delete "
             f"{os.path.join(run_dir, 'checkpoints')!r} to start over"
         )
+
+
+def _resolved_model_options(values):
+    try:
+        options = get_architecture(values.get("model") or "conv3d").options
+    except ValueError:
+        return values
+    return {**values, **{name: options[name] for name in options if values.get(name) is None and name in values}}
 
 
 class _StopAfterEpoch(keras.callbacks.Callback):
@@ -144,10 +166,20 @@ def train(config, run_dir, verbose=1, extra_callbacks=()):
 
     If `run_dir` holds a checkpoint, training continues from it (see the
     module docstring); `history` then covers the epochs run by this call.
+    The global dtype policy is the run's precision while it trains and what
+    it was before once it returns.
 
     Example:
     >>> gan, history = train(get_preset("quickstart").replace(epochs=2), "runs/demo")  # doctest: +SKIP
     """
+    previous_policy = keras.config.dtype_policy()
+    try:
+        return _train(config, run_dir, verbose, extra_callbacks)
+    finally:
+        keras.config.set_dtype_policy(previous_policy)
+
+
+def _train(config, run_dir, verbose, extra_callbacks):
     os.makedirs(run_dir, exist_ok=True)
     checkpoint = TrainingCheckpoint(os.path.join(run_dir, "checkpoints"), every_n_steps=config.checkpoint_every)
     resuming = bool(checkpoint.checkpoints())

@@ -19,7 +19,10 @@ TINY = ["--frames", "4", "--size", "16", "--generator-filters", "4", "--discrimi
     (["train", "--preset", "huge"], "preset='huge'"),
     (["train", "--precision", "int8"], "precision='int8'"),
     (["train", "--jit-compile", "sometimes"], "jit_compile='sometimes'"),
-    (["train", "--channels", "2"], "--channels 2"),
+    (["train", "--channels", "2"], "channels=2"),
+    (["train", "--model", "gan9000"], "model='gan9000'"),
+    (["train", "--model-option", "mask_sparsity=0.2"], "mask_sparsity"),
+    (["train", "--model-option", "nonsense"], "expected NAME=VALUE"),
     (["train", "--no-such-flag"], "unrecognized arguments: --no-such-flag"),
     (["fly"], "invalid choice: 'fly'"),
     ([], "the following arguments are required: COMMAND"),
@@ -72,3 +75,30 @@ def test_train_from_a_folder_of_real_videos_skips_a_bad_file(tmp_path):
     run = tmp_path / "videos"
     assert (run / "model.keras").is_file()
     assert (run / "samples" / "epoch_0001.png").is_file()
+
+
+def test_default_run_name_follows_the_data_and_the_model():
+    from keras_vgan.cli import build_parser
+    from keras_vgan.cli.train import config_from_args, default_run_name
+
+    def name(*argv):
+        args = build_parser().parse_args(["train", *argv])
+        return default_run_name(args, config_from_args(args))
+
+    assert name() == "quickstart"
+    assert name("--data", "/home/me/my videos/") == "my-videos"
+    assert name("--data", "clips.npy") == "clips"
+    assert name("--preset", "bouncing-shapes", "--model", "conv3d") == "bouncing-shapes"
+
+
+def test_train_restores_the_global_dtype_policy(tmp_path):
+    import keras
+
+    from keras_vgan.presets import get_preset
+    from keras_vgan.training import train
+
+    config = get_preset("quickstart").replace(
+        frames=4, height=16, width=16, latent_dim=8, generator_filters=4, discriminator_filters=4, batch_size=4,
+        num_videos=8, epochs=1, steps_per_epoch=1, precision="mixed_bfloat16", num_samples=2)
+    train(config, str(tmp_path / "run"), verbose=0)
+    assert keras.config.dtype_policy().name == "float32"

@@ -105,6 +105,18 @@ def test_resuming_with_a_different_configuration_is_refused(tmp_path):
         check_resumable(config.replace(batch_size=8), str(tmp_path))
 
 
+def test_a_run_from_before_the_model_field_still_resumes(tmp_path):
+    # config.json of version 0.1: no model/augment/r1_interval fields, the conv3d options written out.
+    saved = json.loads(TrainingConfig(batch_size=4).to_json())
+    for name in ("model", "model_options", "augment", "r1_interval", "log_every"):
+        saved.pop(name)
+    saved.update(latent_dim=128, generator_filters=64, discriminator_filters=64, discriminator_normalization="none")
+    (tmp_path / "config.json").write_text(json.dumps(saved))
+    check_resumable(TrainingConfig(batch_size=4), str(tmp_path))
+    with pytest.raises(ValueError, match="latent_dim: 128 -> 64"):
+        check_resumable(TrainingConfig(batch_size=4, latent_dim=64), str(tmp_path))
+
+
 TINY = dict(dataset="moving_digits", frames=4, height=16, width=16, channels=1, latent_dim=8, generator_filters=4,
             discriminator_filters=4, batch_size=4, num_videos=32, epochs=3, steps_per_epoch=6,
             checkpoint_every=2, num_samples=2, precision="float32")

@@ -1,51 +1,68 @@
-"""`keras-vgan train`: train a video GAN from a preset and/or flags."""
+"""`keras-vgan train`: train a video GAN from a preset and/or flags.
 
+The flags are `TrainingConfig`'s fields (see `keras_vgan.presets`): a field
+with help text is a flag, so a new option needs no second list here.
+"""
+
+import argparse
+import dataclasses
+import json
 import os
+import re
 
 from keras_vgan.cli import UsageError, non_negative_float, positive_int
 
-ARGUMENTS = (
-    # flag, config field, type, help
-    ("--dataset", "dataset", str, "built-in dataset: moving_digits or bouncing_shapes"),
-    ("--data", "data", str, "a folder of videos or frame folders, a glob, .npy, TFRecord shards or tfds:NAME"),
-    ("--clips-per-video", "clips_per_video", positive_int, "clips sampled from each video file of --data"),
-    ("--num-videos", "num_videos", positive_int, "how many built-in videos to render"),
-    ("--num-objects", "num_objects", positive_int, "digits or shapes per built-in clip"),
-    ("--frames", "frames", positive_int, "frames per clip"),
-    ("--channels", "channels", positive_int, "1 (grayscale) or 3 (RGB)"),
-    ("--latent-dim", "latent_dim", positive_int, "noise size"),
-    ("--generator-filters", "generator_filters", positive_int, "width of the generator's last hidden layer"),
-    ("--discriminator-filters", "discriminator_filters", positive_int, "width of the discriminator's first layer"),
-    ("--discriminator-normalization", "discriminator_normalization", str, "none, layer, batch or spectral"),
-    ("--loss", "loss", str, "minimax, non_saturating, hinge, wasserstein or least_squares"),
-    ("--gradient-penalty", "gradient_penalty_weight", non_negative_float, "WGAN-GP weight (10 is usual)"),
-    ("--r1", "r1_weight", non_negative_float, "R1 penalty weight"),
-    ("--label-smoothing", "label_smoothing", non_negative_float, "one-sided label smoothing"),
-    ("--discriminator-steps", "discriminator_steps", positive_int, "D updates per G update"),
-    ("--g-lr", "g_learning_rate", non_negative_float, "generator learning rate"),
-    ("--d-lr", "d_learning_rate", non_negative_float, "discriminator learning rate"),
-    ("--clipnorm", "clipnorm", non_negative_float, "clip each gradient to this norm"),
-    ("--ema-decay", "ema_decay", non_negative_float, "decay of the generator's weight average"),
-    ("--batch-size", "batch_size", positive_int, "clips per step"),
-    ("--epochs", "epochs", positive_int, "epochs to train"),
-    ("--steps-per-epoch", "steps_per_epoch", positive_int, "steps per epoch"),
-    ("--sample-every", "sample_every", positive_int, "write samples every N epochs"),
-    ("--checkpoint-every", "checkpoint_every", positive_int, "steps between resumable checkpoints"),
-    ("--precision", "precision", str, "auto, float32, mixed_bfloat16 or mixed_float16"),
-    ("--jit-compile", "jit_compile", str, "auto, on or off: XLA-compile the training step (auto: GPU/TPU only)"),
-    ("--seed", "seed", int, "random seed"),
-)
+
+def _pair(text):
+    name, separator, value = text.partition("=")
+    if not separator or not name.isidentifier():
+        raise argparse.ArgumentTypeError(f"expected NAME=VALUE, got {text!r}")
+    try:
+        parsed = json.loads(value)  # 0.2, 3, true, null, "text"
+    except ValueError:
+        parsed = value  # a bare word: resize, spectral, …
+    return name, parsed
+
+
+PARSERS = {"count": positive_int, "integer": int, "number": non_negative_float, "text": str, "pairs": _pair}
+
+
+def _training_fields():
+    from keras_vgan.presets import TrainingConfig
+
+    return [field for field in dataclasses.fields(TrainingConfig) if field.metadata.get("help")]
+
+
+def _flag(field):
+    return field.metadata.get("flag") or "--" + field.name.replace("_", "-")
+
+
+def _architecture_list():
+    from keras_vgan.models.zoo import ARCHITECTURES
+
+    lines = ["architectures (--model) and their options (--model-option NAME=VALUE):"]
+    for architecture in ARCHITECTURES.values():
+        options = ", ".join(f"{name}={default!r}" for name, default in architecture.options.items())
+        lines.append(f"  {architecture.name}: {architecture.summary}\n      options: {options}")
+    return "\n".join(lines)
 
 
 def add_parser(subparsers):
-    parser = subparsers.add_parser("train", help="train a video GAN", description="Train a video GAN.")
-    parser.add_argument("--preset", default="quickstart", help="named configuration to start from (default: quickstart)")
+    from keras_vgan.presets import PRESETS
+
+    parser = subparsers.add_parser("train", help="train a video GAN", description="Train a video GAN.",
+                                   epilog=_architecture_list(), formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--preset", default="quickstart",
+                        help=f"named configuration to start from: {', '.join(PRESETS)} (default: quickstart)")
     parser.add_argument("--size", type=positive_int, help="frame height and width in pixels")
     parser.add_argument("--output", default="runs", help="parent directory of run directories (default: runs)")
-    parser.add_argument("--name", help="run directory name (default: the preset's name)")
+    parser.add_argument("--name", help="run directory name (default: the preset's name, or the --data folder's, "
+                                       "with the --model when it differs from the preset's)")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
-    for flag, field, kind, text in ARGUMENTS:
-        parser.add_argument(flag, dest=field, type=kind, help=text)
+    for field in _training_fields():
+        kind = field.metadata["kind"]
+        extra = {"action": "append"} if kind == "pairs" else {}
+        parser.add_argument(_flag(field), dest=field.name, type=PARSERS[kind], help=field.metadata["help"], **extra)
     parser.set_defaults(run=run)
 
 
@@ -53,7 +70,10 @@ def config_from_args(args):
     from keras_vgan.presets import get_preset
 
     config = get_preset(args.preset)
-    overrides = {field: getattr(args, field) for _, field, _, _ in ARGUMENTS}
+    overrides = {field.name: getattr(args, field.name) for field in _training_fields()}
+    if overrides.get("model_options") is not None:
+        # Options given on the command line add to (and override) the preset's.
+        overrides["model_options"] = {**config.model_options, **dict(overrides["model_options"])}
     if args.size:
         overrides.update(height=args.size, width=args.size)
     if args.data:
@@ -64,21 +84,31 @@ def config_from_args(args):
     return config
 
 
+def default_run_name(args, config):
+    """The preset's name, or the --data folder's; with the model appended when --model changed it.
+
+    A run named after what it trains on keeps `train --data myvideos/` after the
+    quickstart from colliding with the quickstart's checkpoints.
+    """
+    from keras_vgan.presets import get_preset
+
+    if args.data:
+        base = os.path.basename(os.path.normpath(args.data.split(":", 1)[-1])) or "data"
+        name = re.sub(r"[^A-Za-z0-9_.-]+", "-", os.path.splitext(base)[0]).strip("-.") or "data"
+    else:
+        name = args.preset
+    if config.model != get_preset(args.preset).model:
+        name = f"{name}-{config.model}"
+    return name
+
+
 def run(args):
-    from keras_vgan.models.layout import video_layout
-    from keras_vgan.losses import get_adversarial_loss
-    from keras_vgan.precision import resolve_jit_compile, resolve_precision
     from keras_vgan.training import train
 
     config = config_from_args(args)
     # Validate everything cheap before TensorFlow builds anything.
-    video_layout(config.frames, config.height, config.width)
-    get_adversarial_loss(config.loss)
-    resolve_precision(config.precision)
-    resolve_jit_compile(config.jit_compile)
-    if config.channels not in (1, 3):
-        raise UsageError(f"--channels {config.channels} is not valid; expected 1 or 3")
-    run_dir = os.path.join(args.output, args.name or args.preset)
+    config.validate()
+    run_dir = os.path.join(args.output, args.name or default_run_name(args, config))
     train(config, run_dir, verbose=0 if args.quiet else 1)
     print(f"keras-vgan: done; samples in {os.path.join(run_dir, 'samples')}, model in {os.path.join(run_dir, 'model.keras')}")
     return 0

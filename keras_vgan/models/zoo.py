@@ -1,0 +1,90 @@
+"""The architectures `keras-vgan train --model NAME` and the presets can build, by name.
+
+An architecture is a function `build(frames, height, width, channels, **options)`
+returning `(generator, [discriminators])`; its keyword arguments are its
+options. A new architecture is a new entry here, not a new `train_step`:
+`VideoGAN` trains any generator whose inputs are named noise (and an optional
+`condition`) against any list of discriminators.
+
+Example:
+>>> generator, discriminators = build_architecture("conv3d", 8, 32, 32, 1, latent_dim=16,
+...                                                generator_filters=8, discriminator_filters=8)
+>>> generator.output_shape, [d.name for d in discriminators]
+((None, 8, 32, 32, 1), ['video_discriminator'])
+"""
+
+import dataclasses
+import inspect
+from typing import Callable
+
+from keras_vgan.models.discriminators import build_video_discriminator
+from keras_vgan.models.generators import build_video_generator
+
+
+@dataclasses.dataclass(frozen=True)
+class Architecture:
+    """A named builder of a generator and its discriminators.
+
+    Attributes:
+        name: what `--model` takes.
+        summary: one line: what it is and when to pick it.
+        build: `(frames, height, width, channels, **options) -> (generator, [discriminators])`.
+    """
+
+    name: str
+    summary: str
+    build: Callable
+
+    @property
+    def options(self):
+        """{option name: default} of the builder's keyword options."""
+        parameters = list(inspect.signature(self.build).parameters.values())[4:]
+        return {p.name: p.default for p in parameters}
+
+
+ARCHITECTURES = {}
+
+
+def register_architecture(name, summary):
+    """Decorator: register `build` under `name` (a later registration of the same name replaces it)."""
+
+    def register(build):
+        ARCHITECTURES[name] = Architecture(name, summary, build)
+        return build
+
+    return register
+
+
+def get_architecture(name):
+    """The `Architecture` registered under `name`; ValueError listing the known ones otherwise."""
+    if name not in ARCHITECTURES:
+        raise ValueError(f"model={name!r} is not a known architecture; expected one of {sorted(ARCHITECTURES)}")
+    return ARCHITECTURES[name]
+
+
+def build_architecture(name, frames, height, width, channels, **options):
+    """`(generator, [discriminators])` of architecture `name` at this video size.
+
+    Options the architecture does not take raise one ValueError naming them;
+    options set to None take the architecture's default.
+    """
+    architecture = get_architecture(name)
+    known = architecture.options
+    options = {key: value for key, value in options.items() if value is not None}
+    unknown = sorted(set(options) - set(known))
+    if unknown:
+        raise ValueError(f"option(s) {unknown} are not taken by model {name!r}; expected some of {sorted(known)}")
+    generator, discriminators = architecture.build(frames, height, width, channels, **options)
+    return generator, list(discriminators)
+
+
+@register_architecture(
+    "conv3d",
+    "Dense → Reshape → Conv3DTranspose generator against a Conv3D discriminator: the plain, fast baseline.")
+def conv3d(frames, height, width, channels, latent_dim=128, generator_filters=64, discriminator_filters=64,
+           discriminator_normalization="none"):
+    generator = build_video_generator(frames, height, width, channels, latent_dim=latent_dim,
+                                      base_filters=generator_filters)
+    discriminator = build_video_discriminator(frames, height, width, channels, base_filters=discriminator_filters,
+                                              normalization=discriminator_normalization)
+    return generator, [discriminator]
