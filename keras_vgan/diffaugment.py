@@ -1,4 +1,4 @@
-"""DiffAugment for videos (Zhao, Liu, Lin, Zhu and Han 2020, "Differentiable Augmentation for Data-Efficient GAN Training").
+"""DiffAugment for videos (Zhao et al. 2020, "Differentiable Augmentation for Data-Efficient GAN Training").
 
 The discriminator sees real and generated clips through the same random,
 differentiable transformations, so it cannot memorise a small training set
