@@ -3,18 +3,12 @@
 import keras
 from keras import layers
 
+from keras_vgan.models.blocks import UPSAMPLINGS, attention_block, normalization_layer, upsample
+from keras_vgan.models.layers import FactorizedSelfAttention
 from keras_vgan.models.layout import video_layout
 from keras_vgan.validation import check_choice, check_positive_ints
 
 NORMALIZATIONS = ("batch", "layer", "none")
-
-
-def _normalization(kind, name):
-    if kind == "batch":
-        return layers.BatchNormalization(name=name)
-    if kind == "layer":
-        return layers.LayerNormalization(name=name)
-    return None
 
 
 def build_video_generator(
@@ -26,6 +20,8 @@ def build_video_generator(
     base_filters=64,
     kernel_size=4,
     normalization="batch",
+    upsampling="transpose",
+    attention_resolution=None,
     name="video_generator",
 ):
     """Noise → Dense → Reshape → Conv3DTranspose stack → tanh video.
@@ -35,6 +31,12 @@ def build_video_generator(
     the shorter side, and every layer doubles space (and time, while the frame
     count allows). Widths halve from `base_filters · 2^(depth-1)` at the coarse
     end to `base_filters` before the last layer.
+
+    `upsampling="resize"` replaces every transposed convolution with
+    nearest-neighbour upsampling and a Conv3D (no checkerboard artifacts).
+    `attention_resolution` (e.g. 16) inserts a `FactorizedSelfAttention`
+    block after the block whose output's shorter spatial side is that size
+    (the 4-pixel grid or any block before the last).
 
     Returns a `keras.Model` mapping float noise (N, latent_dim) to float32
     videos (N, frames, height, width, channels) in [-1, 1].
@@ -47,6 +49,10 @@ def build_video_generator(
     layout = video_layout(frames, height, width)
     check_positive_ints(channels=channels, latent_dim=latent_dim, base_filters=base_filters, kernel_size=kernel_size)
     check_choice("normalization", normalization, NORMALIZATIONS)
+    check_choice("upsampling", upsampling, UPSAMPLINGS)
+    start_side = min(layout.start_shape[1:])
+    # Attention can follow the projection (block 0) or any up block, not the last layer (pixels).
+    attention_at = attention_block(attention_resolution, [start_side * 2**i for i in range(layout.depth)])
 
     widths = [base_filters * 2 ** (layout.depth - 1 - i) for i in range(layout.depth)]
     start_frames, start_height, start_width = layout.start_shape
@@ -55,27 +61,25 @@ def build_video_generator(
     x = layers.Dense(start_frames * start_height * start_width * widths[0], use_bias=normalization == "none",
                      name="project")(noise)
     x = layers.Reshape((start_frames, start_height, start_width, widths[0]), name="to_video_grid")(x)
-    norm = _normalization(normalization, "project_norm")
+    norm = normalization_layer(normalization, "project_norm")
     if norm is not None:
         x = norm(x)
     x = layers.ReLU(name="project_relu")(x)
+    if attention_at == 0:
+        x = FactorizedSelfAttention(name="project_attention")(x)
     for i, time_stride in enumerate(layout.time_strides):
         last = i == layout.depth - 1
         block = "to_video" if last else f"up{i + 1}"
-        x = layers.Conv3DTranspose(
-            channels if last else widths[i + 1],
-            kernel_size,
-            strides=(time_stride, 2, 2),
-            padding="same",
-            use_bias=last or normalization == "none",
-            name=f"{block}_deconv",
-        )(x)
+        x = upsample(x, channels if last else widths[i + 1], (time_stride, 2, 2), kernel_size, upsampling,
+                     use_bias=last or normalization == "none", name=block)
         if last:
             break
-        norm = _normalization(normalization, f"{block}_norm")
+        norm = normalization_layer(normalization, f"{block}_norm")
         if norm is not None:
             x = norm(x)
         x = layers.ReLU(name=f"{block}_relu")(x)
+        if attention_at == i + 1:
+            x = FactorizedSelfAttention(name=f"{block}_attention")(x)
     # Under mixed precision the pixels still leave the model in float32.
     video = layers.Activation("tanh", dtype="float32", name="video")(x)
     return keras.Model(noise, video, name=name)

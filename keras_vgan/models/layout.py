@@ -61,3 +61,31 @@ def video_layout(frames, height, width):
     start_frames = frames // 2**time_doublings
     time_strides = (2,) * time_doublings + (1,) * (depth - time_doublings)
     return VideoLayout(depth, (start_frames, height // 2**depth, width // 2**depth), time_strides)
+
+
+# ---- Still images (per-frame generators and discriminators) ------------------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class ImageLayout:
+    """The stride-2 layer stack for one frame size.
+
+    Attributes:
+        depth: number of stride-2 layers.
+        start_shape: (height, width) at the coarse end of the stack.
+    """
+
+    depth: int
+    start_shape: tuple
+
+
+def image_layout(height, width):
+    """The 2D layout for (height, width): the spatial part of `video_layout`, same rule and errors.
+
+    Example:
+    >>> image_layout(32, 48)
+    ImageLayout(depth=3, start_shape=(4, 6))
+    """
+    # Time plays no part in the spatial rule; 2 is the smallest frame count video_layout takes.
+    layout = video_layout(2, height, width)
+    return ImageLayout(layout.depth, layout.start_shape[1:])

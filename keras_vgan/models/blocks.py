@@ -1,0 +1,70 @@
+"""Pieces the network builders share: normalization, upsampling, where attention goes.
+
+Functions here add layers to a functional graph under the names the
+builders have always used, so a change of option never renames the layers
+of the default configuration (old `.keras` files keep loading).
+"""
+
+from keras import layers
+
+from keras_vgan.validation import check_positive_int
+
+UPSAMPLINGS = ("transpose", "resize")
+
+
+def normalization_layer(kind, name):
+    """A new "batch" or "layer" normalization layer called `name`; None for "none".
+
+    Example:
+    >>> normalization_layer("batch", "up1_norm").name
+    'up1_norm'
+    """
+    if kind == "batch":
+        return layers.BatchNormalization(name=name)
+    if kind == "layer":
+        return layers.LayerNormalization(name=name)
+    return None
+
+
+def upsample(x, filters, strides, kernel_size, upsampling, use_bias, name):
+    """One learned upsampling of a 2D (len(strides) == 2) or 3D (== 3) feature map.
+
+    "transpose": a transposed convolution, layer `{name}_deconv`.
+    "resize": nearest-neighbour `UpSampling` by `strides` (`{name}_upsample`)
+    then a stride-1 convolution (`{name}_conv`). A transposed convolution
+    whose kernel is not a multiple of its stride overlaps unevenly and paints
+    a checkerboard; resize-convolution cannot (Odena et al. 2016).
+
+    Example:
+    >>> import keras
+    >>> y = upsample(keras.Input((2, 4, 4, 8)), 4, (2, 2, 2), 4, "resize", True, "up1")
+    >>> tuple(y.shape)
+    (None, 4, 8, 8, 4)
+    """
+    three_d = len(strides) == 3
+    if upsampling == "transpose":
+        deconv = layers.Conv3DTranspose if three_d else layers.Conv2DTranspose
+        return deconv(filters, kernel_size, strides=strides, padding="same", use_bias=use_bias,
+                      name=f"{name}_deconv")(x)
+    resize = layers.UpSampling3D if three_d else layers.UpSampling2D
+    conv = layers.Conv3D if three_d else layers.Conv2D
+    x = resize(tuple(strides), name=f"{name}_upsample")(x)
+    return conv(filters, kernel_size, padding="same", use_bias=use_bias, name=f"{name}_conv")(x)
+
+
+def attention_block(attention_resolution, sides):
+    """The index into `sides` (the shorter spatial side after each block) equal to `attention_resolution`.
+
+    None → None (no attention). A side no block has is a ValueError listing the sides there are.
+
+    Example:
+    >>> attention_block(16, [4, 8, 16])
+    2
+    """
+    if attention_resolution is None:
+        return None
+    check_positive_int("attention_resolution", attention_resolution)
+    if attention_resolution not in sides:
+        raise ValueError(f"attention_resolution={attention_resolution!r} is not valid; expected None or the "
+                         f"spatial side after one of the blocks: {sorted(set(sides))}")
+    return list(sides).index(attention_resolution)

@@ -1,0 +1,75 @@
+"""DVD-GAN's dual discriminators (Clark, Donahue and Simonyan 2019, "Adversarial Video Generation on Complex Datasets").
+
+The spatial discriminator judges k = 8 random full-resolution frames per
+clip and sums their scores (appearance); the temporal discriminator judges
+the whole clip at half the spatial resolution (motion), which is cheaper
+than a full-resolution 3D discriminator. Both use spectral normalization and
+are meant for the hinge loss. The generator is the conv3d one
+(`build_video_generator`).
+"""
+
+import keras
+from keras import layers
+
+from keras_vgan.models.discriminators import video_discriminator_layers
+from keras_vgan.models.image_networks import build_image_discriminator
+from keras_vgan.models.layout import video_layout
+from keras_vgan.validation import check_positive_ints
+
+TEMPORAL_DOWNSAMPLING = 2
+
+
+def build_spatial_discriminator(
+    frames,
+    height,
+    width,
+    channels,
+    frames_per_clip=8,
+    base_filters=64,
+    normalization="spectral",
+    name="spatial_discriminator",
+):
+    """DVD-GAN's spatial discriminator: `build_image_discriminator` on k = `frames_per_clip` frames, scores summed.
+
+    `frames_per_clip` larger than `frames` is a ValueError.
+
+    Example:
+    >>> d = build_spatial_discriminator(16, 32, 32, 1, base_filters=8)
+    >>> d.get_layer("sample_frames").output.shape
+    (None, 8, 32, 32, 1)
+    """
+    return build_image_discriminator(frames, height, width, channels, frames_per_clip=frames_per_clip,
+                                     base_filters=base_filters, normalization=normalization, name=name)
+
+
+def build_temporal_discriminator(
+    frames,
+    height,
+    width,
+    channels,
+    base_filters=64,
+    normalization="spectral",
+    name="temporal_discriminator",
+):
+    """DVD-GAN's temporal discriminator: 2× average pooling in space, then `build_video_discriminator`'s stack.
+
+    The clip's shorter side must be at least 16 (8 after pooling).
+
+    Returns a `keras.Model` from "video" (N, frames, height, width, channels)
+    to float32 logits (N, 1).
+
+    Example:
+    >>> d = build_temporal_discriminator(16, 32, 32, 1, base_filters=8)
+    >>> d.get_layer("downsample_2x").output.shape
+    (None, 16, 16, 16, 1)
+    """
+    video_layout(frames, height, width)
+    check_positive_ints(channels=channels)
+    shorter, side = min((height, "height"), (width, "width"))
+    if shorter < 8 * TEMPORAL_DOWNSAMPLING:
+        raise ValueError(f"{side}={shorter} is not valid for the temporal discriminator; expected a side >= "
+                         f"{8 * TEMPORAL_DOWNSAMPLING} (it halves the clip before its stack of stride-2 layers)")
+    video = keras.Input(shape=(frames, height, width, channels), name="video")
+    pooled = layers.AveragePooling3D((1, TEMPORAL_DOWNSAMPLING, TEMPORAL_DOWNSAMPLING), name="downsample_2x")(video)
+    logit = video_discriminator_layers(pooled, base_filters, normalization=normalization)
+    return keras.Model(video, logit, name=name)

@@ -1,0 +1,157 @@
+"""Per-frame (2D) networks: the image generator and image discriminators of TGAN, MoCoGAN and DVD-GAN.
+
+Video models that treat a clip as a sequence of images build one of these
+for a single frame and apply it to every frame with `FrameDistributed`
+(frames folded into the batch).
+"""
+
+import keras
+from keras import layers
+
+from keras_vgan.models.blocks import UPSAMPLINGS, normalization_layer, upsample
+from keras_vgan.models.layers import FrameDistributed, SampleFrames, SumOverFrames
+from keras_vgan.models.layout import image_layout, video_layout
+from keras_vgan.validation import check_choice, check_int, check_positive_ints
+
+GENERATOR_NORMALIZATIONS = ("batch", "layer", "none")
+DISCRIMINATOR_NORMALIZATIONS = ("none", "layer", "batch", "spectral")
+
+
+def build_image_generator(
+    height,
+    width,
+    channels,
+    latent_dim,
+    base_filters=64,
+    kernel_size=4,
+    normalization="batch",
+    upsampling="transpose",
+    activation="tanh",
+    name="image_generator",
+):
+    """Code (N, latent_dim) → Dense → Reshape → Conv2DTranspose stack → one frame (N, H, W, C).
+
+    The 2D twin of `build_video_generator` (same widths and size rule, see
+    `image_layout`). `activation="tanh"` ends in a float32 tanh layer
+    "frame"; `activation=None` returns the last convolution's output, for
+    video models that apply the tanh once to the whole clip.
+
+    Example:
+    >>> g = build_image_generator(32, 32, 1, latent_dim=16, base_filters=8)
+    >>> g.output_shape
+    (None, 32, 32, 1)
+    """
+    layout = image_layout(height, width)
+    check_positive_ints(channels=channels, latent_dim=latent_dim, base_filters=base_filters, kernel_size=kernel_size)
+    check_choice("normalization", normalization, GENERATOR_NORMALIZATIONS)
+    check_choice("upsampling", upsampling, UPSAMPLINGS)
+    check_choice("activation", activation, ("tanh", None))
+
+    widths = [base_filters * 2 ** (layout.depth - 1 - i) for i in range(layout.depth)]
+    start_height, start_width = layout.start_shape
+    code = keras.Input(shape=(latent_dim,), name="code")
+    x = layers.Dense(start_height * start_width * widths[0], use_bias=normalization == "none", name="project")(code)
+    x = layers.Reshape((start_height, start_width, widths[0]), name="to_image_grid")(x)
+    norm = normalization_layer(normalization, "project_norm")
+    if norm is not None:
+        x = norm(x)
+    x = layers.ReLU(name="project_relu")(x)
+    for i in range(layout.depth):
+        last = i == layout.depth - 1
+        block = "to_frame" if last else f"up{i + 1}"
+        x = upsample(x, channels if last else widths[i + 1], (2, 2), kernel_size, upsampling,
+                     use_bias=last or normalization == "none", name=block)
+        if last:
+            break
+        norm = normalization_layer(normalization, f"{block}_norm")
+        if norm is not None:
+            x = norm(x)
+        x = layers.ReLU(name=f"{block}_relu")(x)
+    if activation == "tanh":
+        x = layers.Activation("tanh", dtype="float32", name="frame")(x)
+    return keras.Model(code, x, name=name)
+
+
+def build_frame_discriminator(
+    height,
+    width,
+    channels,
+    base_filters=64,
+    kernel_size=4,
+    normalization="none",
+    name="frame_discriminator",
+):
+    """One frame (N, H, W, C) → Conv2D stack (stride 2, LeakyReLU) → Flatten → float32 logit (N, 1).
+
+    The 2D twin of `build_video_discriminator`, with the same
+    `normalization` choices ("none", "layer", "batch", "spectral").
+
+    Example:
+    >>> d = build_frame_discriminator(32, 32, 1, base_filters=8)
+    >>> d.output_shape
+    (None, 1)
+    """
+    layout = image_layout(height, width)
+    check_positive_ints(channels=channels, base_filters=base_filters, kernel_size=kernel_size)
+    check_choice("normalization", normalization, DISCRIMINATOR_NORMALIZATIONS)
+
+    def spectral(layer):
+        return layers.SpectralNormalization(layer, name=f"{layer.name}_sn") if normalization == "spectral" else layer
+
+    frame = keras.Input(shape=(height, width, channels), name="frame")
+    x = frame
+    for i in range(layout.depth):
+        x = spectral(layers.Conv2D(base_filters * 2**i, kernel_size, strides=2, padding="same",
+                                   name=f"down{i + 1}_conv"))(x)
+        if i > 0 and normalization == "layer":
+            x = layers.LayerNormalization(name=f"down{i + 1}_norm")(x)
+        elif i > 0 and normalization == "batch":
+            x = layers.BatchNormalization(name=f"down{i + 1}_norm")(x)
+        x = layers.LeakyReLU(0.2, name=f"down{i + 1}_lrelu")(x)
+    x = layers.Flatten(name="flatten")(x)
+    logit = spectral(layers.Dense(1, dtype="float32", name="logit"))(x)
+    if normalization == "spectral":
+        # The wrapper takes the global policy; the score must stay float32.
+        logit = layers.Activation("linear", dtype="float32", name="logit_float32")(logit)
+    return keras.Model(frame, logit, name=name)
+
+
+def build_image_discriminator(
+    frames,
+    height,
+    width,
+    channels,
+    frames_per_clip=1,
+    base_filters=64,
+    kernel_size=4,
+    normalization="none",
+    name="image_discriminator",
+):
+    """Video → `frames_per_clip` frames per clip → a 2D discriminator per frame → the sum of their logits.
+
+    MoCoGAN's image discriminator (k = 1: one random frame per clip) and
+    DVD-GAN's spatial one (k = 8, spectral normalization). It judges
+    appearance, not motion. Frames are random with `training=True` and
+    evenly spaced otherwise (see `SampleFrames`), so call it with
+    `training=True` in the training step.
+
+    Returns a `keras.Model` from "video" (N, frames, height, width, channels)
+    to float32 logits (N, 1).
+
+    Example:
+    >>> d = build_image_discriminator(16, 32, 32, 1, frames_per_clip=2, base_filters=8)
+    >>> d.output_shape
+    (None, 1)
+    """
+    video_layout(frames, height, width)
+    frames_per_clip = check_int("frames_per_clip", frames_per_clip, minimum=1)
+    if frames_per_clip > frames:
+        raise ValueError(f"frames_per_clip={frames_per_clip} is not valid; expected an integer "
+                         f"<= frames={frames}")
+    frame_discriminator = build_frame_discriminator(height, width, channels, base_filters, kernel_size,
+                                                    normalization)
+    video = keras.Input(shape=(frames, height, width, channels), name="video")
+    chosen = SampleFrames(frames_per_clip, name="sample_frames")(video)
+    scores = FrameDistributed(frame_discriminator, name="frame_scores")(chosen)
+    logit = SumOverFrames(dtype="float32", name="logit")(scores)
+    return keras.Model(video, logit, name=name)
