@@ -146,6 +146,33 @@ PRESETS = {
         generator_filters=32, discriminator_filters=32, batch_size=32, epochs=12, steps_per_epoch=100,
         ema_decay=0.995,
     ),
+    # One preset per architecture, all on the quickstart's data and schedule, so that
+    # benchmarks/quality.py compares architectures at one budget.
+    "conv3d": TrainingConfig(
+        dataset="moving_digits", num_videos=4096, frames=16, height=32, width=32, channels=1, model="conv3d",
+        latent_dim=64, generator_filters=32, discriminator_filters=32, discriminator_normalization="batch",
+        batch_size=16, epochs=20, steps_per_epoch=120, ema_decay=0.9, checkpoint_every=120, sample_every=4,
+    ),
+    "vgan": TrainingConfig(
+        dataset="moving_digits", num_videos=4096, frames=16, height=32, width=32, channels=1, model="vgan",
+        latent_dim=64, generator_filters=32, discriminator_filters=32, discriminator_normalization="batch",
+        batch_size=16, epochs=20, steps_per_epoch=120, ema_decay=0.9, checkpoint_every=120, sample_every=4,
+    ),
+    "tgan": TrainingConfig(
+        dataset="moving_digits", num_videos=4096, frames=16, height=32, width=32, channels=1, model="tgan",
+        latent_dim=64, generator_filters=32, discriminator_filters=32, loss="hinge",
+        batch_size=16, epochs=20, steps_per_epoch=120, ema_decay=0.9, checkpoint_every=120, sample_every=4,
+    ),
+    "mocogan": TrainingConfig(
+        dataset="moving_digits", num_videos=4096, frames=16, height=32, width=32, channels=1, model="mocogan",
+        generator_filters=32, discriminator_filters=32, discriminator_normalization="batch",
+        batch_size=16, epochs=20, steps_per_epoch=120, ema_decay=0.9, checkpoint_every=120, sample_every=4,
+    ),
+    "dvd-gan": TrainingConfig(
+        dataset="moving_digits", num_videos=4096, frames=16, height=32, width=32, channels=1, model="dvd-gan",
+        latent_dim=64, generator_filters=32, discriminator_filters=32, loss="hinge",
+        batch_size=16, epochs=20, steps_per_epoch=120, ema_decay=0.9, checkpoint_every=120, sample_every=4,
+    ),
     # The VGAN-sized model of the benchmarks: 16×64×64×3, about 23 M parameters.
     "vgan-64": TrainingConfig(
         dataset="bouncing_shapes", frames=16, height=64, width=64, channels=3, latent_dim=100,

@@ -18,7 +18,11 @@ import inspect
 from typing import Callable
 
 from keras_vgan.models.discriminators import build_video_discriminator
+from keras_vgan.models.dvd_gan import build_spatial_discriminator, build_temporal_discriminator
 from keras_vgan.models.generators import build_video_generator
+from keras_vgan.models.mocogan import build_image_discriminator, build_mocogan_generator
+from keras_vgan.models.tgan import build_tgan_generator
+from keras_vgan.models.vgan import build_vgan_generator
 
 
 @dataclasses.dataclass(frozen=True)
@@ -82,9 +86,72 @@ def build_architecture(name, frames, height, width, channels, **options):
     "conv3d",
     "Dense → Reshape → Conv3DTranspose generator against a Conv3D discriminator: the plain, fast baseline.")
 def conv3d(frames, height, width, channels, latent_dim=128, generator_filters=64, discriminator_filters=64,
-           discriminator_normalization="none"):
+           discriminator_normalization="none", upsampling="transpose", attention_resolution=None):
     generator = build_video_generator(frames, height, width, channels, latent_dim=latent_dim,
-                                      base_filters=generator_filters)
+                                      base_filters=generator_filters, upsampling=upsampling,
+                                      attention_resolution=attention_resolution)
+    discriminator = build_video_discriminator(frames, height, width, channels, base_filters=discriminator_filters,
+                                              normalization=discriminator_normalization,
+                                              attention_resolution=attention_resolution)
+    return generator, [discriminator]
+
+
+@register_architecture(
+    "vgan",
+    "Vondrick et al. 2016: a 3D foreground stream and a mask over a static 2D background; for scenes whose "
+    "background stays still.")
+def vgan(frames, height, width, channels, latent_dim=100, generator_filters=64, discriminator_filters=64,
+         discriminator_normalization="none", mask_sparsity=0.1, upsampling="transpose"):
+    generator = build_vgan_generator(frames, height, width, channels, latent_dim=latent_dim,
+                                     base_filters=generator_filters, mask_sparsity=mask_sparsity,
+                                     upsampling=upsampling)
     discriminator = build_video_discriminator(frames, height, width, channels, base_filters=discriminator_filters,
                                               normalization=discriminator_normalization)
     return generator, [discriminator]
+
+
+@register_architecture(
+    "tgan",
+    "Saito et al. 2017: 1D deconvolutions turn one latent into a latent per frame, a 2D generator draws each "
+    "frame; spectral normalization in D stands in for singular value clipping.")
+def tgan(frames, height, width, channels, latent_dim=100, frame_latent_dim=100, generator_filters=64,
+         discriminator_filters=64, discriminator_normalization="spectral"):
+    generator = build_tgan_generator(frames, height, width, channels, latent_dim=latent_dim,
+                                     frame_latent_dim=frame_latent_dim, base_filters=generator_filters)
+    discriminator = build_video_discriminator(frames, height, width, channels, base_filters=discriminator_filters,
+                                              normalization=discriminator_normalization)
+    return generator, [discriminator]
+
+
+@register_architecture(
+    "mocogan",
+    "Tulyakov et al. 2018: a content code per clip and GRU motion codes per frame; an image discriminator on "
+    "random single frames plus a video discriminator. Noise inputs: content, motion.")
+def mocogan(frames, height, width, channels, content_dim=50, motion_dim=10, generator_filters=64,
+            discriminator_filters=64, discriminator_normalization="none", image_frames=1):
+    generator = build_mocogan_generator(frames, height, width, channels, content_dim=content_dim,
+                                        motion_dim=motion_dim, base_filters=generator_filters)
+    image = build_image_discriminator(frames, height, width, channels, frames_per_clip=image_frames,
+                                      base_filters=discriminator_filters, normalization=discriminator_normalization)
+    video = build_video_discriminator(frames, height, width, channels, base_filters=discriminator_filters,
+                                      normalization=discriminator_normalization, time_downsampling=False)
+    return generator, [image, video]
+
+
+@register_architecture(
+    "dvd-gan",
+    "Clark et al. 2019's dual discriminators: a spatial one on k random full-resolution frames (scores summed) "
+    "and a temporal one on the clip at half resolution; spectral normalization; pair with the hinge loss.")
+def dvd_gan(frames, height, width, channels, latent_dim=128, generator_filters=64, discriminator_filters=64,
+            discriminator_normalization="spectral", frames_per_clip=8, upsampling="resize",
+            attention_resolution=None):
+    generator = build_video_generator(frames, height, width, channels, latent_dim=latent_dim,
+                                      base_filters=generator_filters, upsampling=upsampling,
+                                      attention_resolution=attention_resolution)
+    # Clips shorter than DVD-GAN's k = 8 frames are scored on all their frames.
+    spatial = build_spatial_discriminator(frames, height, width, channels, frames_per_clip=min(frames_per_clip, frames),
+                                          base_filters=discriminator_filters,
+                                          normalization=discriminator_normalization)
+    temporal = build_temporal_discriminator(frames, height, width, channels, base_filters=discriminator_filters,
+                                            normalization=discriminator_normalization)
+    return generator, [spatial, temporal]
