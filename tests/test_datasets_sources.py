@@ -9,13 +9,8 @@ import pytest
 import tensorflow as tf
 
 from keras_vgan.datasets import from_tfds, load_source, make_training_dataset, write_tfrecord_shards
-from keras_vgan.datasets.pipeline import (
-    clip_frame_indices,
-    cover_size,
-    process_video_tensor,
-    resize_and_crop,
-    resize_frame_to_cover,
-)
+from keras_vgan.datasets.opencv_clips import clip_frame_indices, cover_size, resize_frame_to_cover
+from keras_vgan.datasets.tensor_clips import process_video_tensor, resize_and_crop
 from video_factory import write_frame_folder, write_video
 
 GEOMETRY = dict(frames=4, height=8, width=8, channels=3)

@@ -14,7 +14,8 @@ Example:
 from keras_vgan.datasets.arrays import from_array, from_npy
 from keras_vgan.datasets.frames import from_frame_folders
 from keras_vgan.datasets.moving_mnist import generate_moving_mnist, moving_mnist
-from keras_vgan.datasets.pipeline import SkippedItemWarning, make_training_dataset
+from keras_vgan.datasets.pipeline import make_training_dataset
+from keras_vgan.datasets.skipping import SkippedItemWarning
 from keras_vgan.datasets.sources import load_source
 from keras_vgan.datasets.synthetic import bouncing_shapes, moving_digits
 from keras_vgan.datasets.tfds import from_tfds

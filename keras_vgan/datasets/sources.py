@@ -20,7 +20,7 @@ import os
 
 from keras_vgan.datasets.arrays import from_npy
 from keras_vgan.datasets.frames import from_frame_folders
-from keras_vgan.datasets.pipeline import IMAGE_EXTENSIONS, VIDEO_EXTENSIONS, is_glob, walk_directory
+from keras_vgan.datasets.files import IMAGE_EXTENSIONS, VIDEO_EXTENSIONS, is_glob, walk_directory
 from keras_vgan.datasets.tfrecord import MANIFEST_NAME, from_tfrecord
 from keras_vgan.datasets.tfds import from_tfds
 from keras_vgan.datasets.video_files import from_video_files

@@ -13,17 +13,10 @@ import os
 import cv2
 import tensorflow as tf
 
-from keras_vgan.datasets.pipeline import (
-    VIDEO_EXTENSIONS,
-    SkipItem,
-    SkipTracker,
-    check_clip_options,
-    decoded_clips_dataset,
-    is_glob,
-    parent_folder_labels,
-    probe_usable_items,
-    walk_directory,
-)
+from keras_vgan.datasets.clip_options import check_clip_options
+from keras_vgan.datasets.decoding import decoded_clips_dataset, probe_usable_items
+from keras_vgan.datasets.files import VIDEO_EXTENSIONS, is_glob, parent_folder_labels, walk_directory
+from keras_vgan.datasets.skipping import SkipItem, SkipTracker
 
 # FFmpeg threads per open file (0 lets FFmpeg use one per core). tf.data
 # already decodes one file per core; FFmpeg's frame threads on top cost as
