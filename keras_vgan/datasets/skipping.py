@@ -1,4 +1,4 @@
-"""Skipping bad items: one warning per item, and a log line counting the skips of each pass."""
+"""Skipping bad items: one warning per item, and a log line whenever a pass skips a new number of them."""
 
 import logging
 import threading
@@ -52,13 +52,22 @@ class SkipTracker:
             return dict(self._permanently_bad)
 
     def end_pass(self):
-        """Log "skipped k of n <items> this pass" and start counting afresh."""
+        """Count this pass's skips, log them when the count is new, and start counting afresh.
+
+        The line "pass p: skipped k of n <items> this pass" comes after the
+        first pass and then only when k changes: a small source runs through
+        many passes per training step, and the same line each time would bury
+        the log. `history` keeps every pass's count.
+        """
         with self._lock:
             skipped = len(self._skipped_this_pass | set(self._permanently_bad))
             self._skipped_this_pass = set()
             self.passes_completed += 1
             number = self.passes_completed
+            unchanged = bool(self.history) and self.history[-1][1] == skipped
             self.history.append((number, skipped))
+        if unchanged:
+            return skipped
         message = "pass %d: skipped %d of %d %s this pass"
         if skipped:
             logger.warning(message, number, skipped, self.total, self.name)
