@@ -61,7 +61,8 @@ def run(args):
     import keras
 
     import keras_vgan  # noqa: F401  (registers VideoGAN and its layers for load_model)
-    from keras_vgan.metrics.fvd import frechet_distance, kernel_distance, video_features
+    from keras_vgan.metrics.distances import frechet_distance, kernel_distance
+    from keras_vgan.metrics.features import video_features
     from keras_vgan.metrics.i3d import resolve_weights
 
     if args.num_videos < 2:
