@@ -35,6 +35,7 @@ from keras_vgan.datasets import synthetic
 from keras_vgan.datasets.pipeline import make_training_dataset
 from keras_vgan.models import VideoGAN, build_video_discriminator, build_video_generator
 from keras_vgan.presets import DATASETS
+from keras_vgan.saving import save_model  # re-exported: it lived here before keras_vgan.saving
 from keras_vgan.video_io import atomic_path
 
 
@@ -91,14 +92,6 @@ def training_dataset(config, clips=None):
     clip_bytes = 4 * config.frames * config.height * config.width * config.channels
     buffer = int(min(4096, max(4 * config.batch_size, SHUFFLE_BUFFER_BYTES // clip_bytes)))
     return make_training_dataset(clips, config.batch_size, shuffle_buffer=buffer, seed=config.seed)
-
-
-def save_model(gan, path):
-    """`gan.save(path)`, atomically: a crash mid-write leaves the previous file intact."""
-    with atomic_path(path) as temporary:
-        os.remove(temporary)  # Keras refuses to overwrite without asking; the name is all we need.
-        gan.save(temporary)
-    return path
 
 
 # Options that may differ between a run and its continuation: they change
