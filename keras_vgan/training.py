@@ -31,10 +31,9 @@ import keras
 
 from keras_vgan import precision as precision_policy
 from keras_vgan.callbacks import SampleGrid, TensorBoardSamples, TrainingCheckpoint
-from keras_vgan.datasets import synthetic
+from keras_vgan.datasets import PROCEDURAL_DATASETS, load_source
 from keras_vgan.datasets.pipeline import make_training_dataset
 from keras_vgan.models import VideoGAN, build_video_discriminator, build_video_generator
-from keras_vgan.presets import DATASETS
 from keras_vgan.saving import save_model  # re-exported: it lived here before keras_vgan.saving
 from keras_vgan.video_io import atomic_path
 
@@ -67,19 +66,16 @@ def build_gan(config):
 
 
 def source_clips(config):
-    """The unbatched clips `config` names: a built-in dataset, or any source `load_source` reads."""
+    """The unbatched clips `config` names, through `load_source`: `config.data`, else the built-in `config.dataset`."""
+    geometry = dict(frames=config.frames, height=config.height, width=config.width, channels=config.channels,
+                    seed=config.seed)
     if config.data:
-        from keras_vgan.datasets import load_source
-
         options = {"clips_per_video": config.clips_per_video} if config.clips_per_video else {}
-        return load_source(config.data, frames=config.frames, height=config.height, width=config.width,
-                           channels=config.channels, seed=config.seed, **options)
-    if config.dataset not in DATASETS:
-        raise ValueError(f"dataset={config.dataset!r} is not built in; expected one of {list(DATASETS)} or --data PATH")
-    make = getattr(synthetic, config.dataset)
-    count = config.num_objects if isinstance(config.num_objects, int) else tuple(config.num_objects)
-    return make(config.num_videos, config.frames, config.height, config.width, config.channels, count,
-                seed=config.seed)
+        return load_source(config.data, **geometry, **options)
+    if config.dataset not in PROCEDURAL_DATASETS:
+        raise ValueError(f"dataset={config.dataset!r} is not built in; expected one of {list(PROCEDURAL_DATASETS)} "
+                         "or --data PATH")
+    return load_source(config.dataset, num_videos=config.num_videos, num_objects=config.num_objects, **geometry)
 
 
 # The shuffle buffer holds decoded float32 clips: bound it in bytes, not in clips.

@@ -6,10 +6,11 @@ that N, which says how much of the score is sampling noise.
 """
 
 from keras_vgan.cli import UsageError, positive_int
+from keras_vgan.datasets import PROCEDURAL_DATASETS
 # resolve_model_path is re-exported: this module had its own copy before keras_vgan.saving.
 from keras_vgan.saving import load_video_gan, resolve_model_path
 
-PROCEDURAL_SOURCES = ("moving_digits", "bouncing_shapes")
+PROCEDURAL_SOURCES = PROCEDURAL_DATASETS  # its name here before the one list
 
 
 def add_parser(subparsers):
@@ -20,7 +21,7 @@ def add_parser(subparsers):
     parser.add_argument("model", metavar="MODEL", help="a .keras file or a run directory holding model.keras")
     parser.add_argument("--data", required=True, metavar="SOURCE",
                         help="real clips: any source `keras-vgan train --data` takes, e.g. "
-                             f"{' or '.join(PROCEDURAL_SOURCES)}, a folder of videos or TFRecord shards")
+                             f"{' or '.join(PROCEDURAL_DATASETS)}, a folder of videos or TFRecord shards")
     parser.add_argument("--num-videos", required=True, type=positive_int, metavar="N",
                         help="videos per side (2048 as StyleGAN-V, 256 as older papers); "
                              "2N real clips are read for the noise floor")
@@ -38,7 +39,7 @@ def load_real_clips(spec, frames, height, width, channels, count):
     from keras_vgan.datasets import load_source
 
     # The procedural sources render `num_videos` clips up front: render only what is read.
-    options = {"num_videos": count} if spec in PROCEDURAL_SOURCES else {}
+    options = {"num_videos": count} if spec in PROCEDURAL_DATASETS else {}
     return load_source(spec, frames=frames, height=height, width=width, channels=channels,
                        **options).take(count)
 
