@@ -16,7 +16,7 @@ def check_channels(channels, allow_none=False):
     if channels is None and allow_none:
         return None
     if channels not in (1, 3) or isinstance(channels, bool):
-        raise ValueError(f"channels must be 1 (grayscale) or 3 (RGB), got {channels!r}")
+        raise ValueError(f"channels={channels!r} is not valid; expected 1 (grayscale) or 3 (RGB)")
     return int(channels)
 
 
