@@ -36,7 +36,7 @@ import tensorflow as tf  # noqa: E402
 
 from keras_vgan.datasets import from_video_files  # noqa: E402
 from keras_vgan.datasets import video_files  # noqa: E402
-from keras_vgan.datasets.pipeline import assemble_clips, clip_frame_indices, crop_offset  # noqa: E402
+from keras_vgan.datasets.opencv_clips import assemble_clips, clip_frame_indices, crop_offset  # noqa: E402
 from keras_vgan.datasets.tfrecord import from_tfrecord, write_tfrecord_shards  # noqa: E402
 
 FRAMES, SIZE, CHANNELS = 16, 64, 3

@@ -53,7 +53,7 @@ def worker_prepare(preset, precision, directory):
 def worker_in_process(directory, batch_sizes, repeats):
     import tensorflow as tf
 
-    from keras_vgan.export import load_video_gan
+    from keras_vgan.saving import load_video_gan
     from keras_vgan.noise import latent_noise
     from keras_vgan.pixels import to_uint8
 

@@ -26,7 +26,7 @@ import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
 from keras_vgan.metrics import i3d  # noqa: E402
-from keras_vgan.metrics.fvd import feature_function  # noqa: E402
+from keras_vgan.metrics.features import feature_function  # noqa: E402
 
 FIXTURES = os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir, "tests", "fixtures", "i3d")
 

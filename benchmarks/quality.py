@@ -89,7 +89,7 @@ class WallClockBudget:
 
 def real_features(config, count, cache_dir):
     """I3D features of `count` real clips of the config's built-in dataset (cached as .npy)."""
-    from keras_vgan.metrics.fvd import video_features
+    from keras_vgan.metrics.features import video_features
     from keras_vgan.training import source_clips
 
     key = (f"{config.dataset}_{config.frames}x{config.height}x{config.width}x{config.channels}"
@@ -115,7 +115,8 @@ def evaluate_recipe(text, args):
     import keras
 
     from keras_vgan import video_io
-    from keras_vgan.metrics.fvd import frechet_distance, video_features
+    from keras_vgan.metrics.distances import frechet_distance
+    from keras_vgan.metrics.features import video_features
     from keras_vgan.training import train
 
     config = recipe_config(text, args.seed)

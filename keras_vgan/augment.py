@@ -13,6 +13,8 @@ the same result, which is what `tf.data` pipelines with a seed want).
 import keras
 import tensorflow as tf
 
+from keras_vgan.validation import check_positive_int
+
 
 def stateless_seed(seed):
     """None → None (use TF's global random state); an int or a shape-[2] tensor → an int64 [2] seed."""
@@ -90,9 +92,9 @@ def random_crop(clip, height, width, seed=None):
     [4, 24, 24, 3]
     """
     clip = _check_clip(clip)
+    height = check_positive_int("height", height)
+    width = check_positive_int("width", width)
     for name, value, axis in (("height", height, 1), ("width", width, 2)):
-        if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
-            raise ValueError(f"{name} must be a positive integer, got {value!r}")
         have = clip.shape[axis]
         if have is not None and value > have:
             raise ValueError(f"cannot crop {name} {value} from a clip of shape {clip.shape}")

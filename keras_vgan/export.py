@@ -1,4 +1,4 @@
-"""Loading trained models, and exporting the generator as a TensorFlow SavedModel.
+"""Exporting the generator as a TensorFlow SavedModel (loading models lives in `keras_vgan.saving`).
 
 The SavedModel needs neither Keras nor keras_vgan to run: TensorFlow alone
 (Python, TF Serving, or any TF runtime) loads it. It has two serving
@@ -25,57 +25,13 @@ import tempfile
 import keras
 import tensorflow as tf
 
+from keras_vgan.atomic import UMASK, replace_directory
 from keras_vgan.noise import CONDITION_INPUT, NoiseSpec
 from keras_vgan.pixels import to_uint8
-from keras_vgan.video_io import _UMASK
+# Re-exported: model loading lived here before keras_vgan.saving.
+from keras_vgan.saving import MODEL_FILENAME, load_video_gan, resolve_model_path  # noqa: F401
 
-MODEL_FILENAME = "model.keras"
 METADATA_FILENAME = "keras_vgan.json"
-
-
-def resolve_model_path(path):
-    """`path` if it is a .keras file, or `path/model.keras` for a run directory.
-
-    Example:
-    >>> resolve_model_path("runs/quickstart")  # doctest: +SKIP
-    'runs/quickstart/model.keras'
-    """
-    path = os.fspath(path)
-    if os.path.isdir(path):
-        candidate = os.path.join(path, MODEL_FILENAME)
-        if not os.path.isfile(candidate):
-            raise FileNotFoundError(f"{path!r} holds no {MODEL_FILENAME}; expected a run directory of a "
-                                    "finished run or a .keras file")
-        return candidate
-    if not os.path.exists(path):
-        raise FileNotFoundError(f"model {path!r} does not exist; expected a .keras file or a run directory")
-    if not path.endswith(".keras"):
-        raise ValueError(f"model {path!r} is not a .keras file; expected a .keras file or a run directory")
-    return path
-
-
-def load_video_gan(path):
-    """The `VideoGAN` saved at `path`: a .keras file, or a run directory holding model.keras.
-
-    Raises FileNotFoundError when there is no model there, and ValueError when
-    the file is not a Keras model or not a keras_vgan VideoGAN.
-
-    Example:
-    >>> gan = load_video_gan("runs/quickstart")  # doctest: +SKIP
-    >>> gan.generate(4, seed=0).shape  # doctest: +SKIP
-    (4, 16, 32, 32, 1)
-    """
-    import keras_vgan.models  # noqa: F401  (registers VideoGAN for deserialization)
-
-    model_path = resolve_model_path(path)
-    try:
-        model = keras.models.load_model(model_path)
-    except Exception as error:  # Keras raises many kinds for a damaged or foreign file.
-        message = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-        raise ValueError(f"could not load {model_path!r} as a Keras model: {message}") from error
-    if not callable(getattr(model, "generator_for_sampling", None)) or not hasattr(model, "noise_spec"):
-        raise ValueError(f"{model_path!r} holds a {type(model).__name__}, not a keras_vgan VideoGAN")
-    return model
 
 
 def _sampling_generator(model, use_ema):
@@ -177,8 +133,8 @@ def export_generator(model, directory, use_ema=True):
         }
         with open(os.path.join(temporary, METADATA_FILENAME), "w") as file:
             json.dump(metadata, file, indent=2)
-        os.chmod(temporary, 0o777 & ~_UMASK)  # mkdtemp makes it private; exports are meant to be shared.
-        _replace_directory(temporary, directory)
+        os.chmod(temporary, 0o777 & ~UMASK)  # mkdtemp makes it private; exports are meant to be shared.
+        replace_directory(temporary, directory)
     except BaseException:
         shutil.rmtree(temporary, ignore_errors=True)
         raise
@@ -187,19 +143,3 @@ def export_generator(model, directory, use_ema=True):
 
 def _noise_arguments(spec):
     return ", ".join(f"{name} float32 [N, {', '.join(map(str, shape))}]" for name, shape in spec.shapes.items())
-
-
-def _replace_directory(source, target):
-    # A directory cannot be renamed over a non-empty one: move the old export
-    # aside first, and delete it only once the new one is in place.
-    if os.path.isdir(target) and os.listdir(target):
-        old = tempfile.mkdtemp(prefix=".tmp-old-export-", dir=os.path.dirname(os.path.abspath(target)))
-        os.replace(target, old)
-        try:
-            os.replace(source, target)
-        except BaseException:
-            os.replace(old, target)
-            raise
-        shutil.rmtree(old, ignore_errors=True)
-    else:
-        os.replace(source, target)

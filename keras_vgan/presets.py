@@ -7,7 +7,8 @@ A preset is a `TrainingConfig` with every field filled in; `keras-vgan train
 import dataclasses
 import json
 
-DATASETS = ("moving_digits", "bouncing_shapes")
+# The built-in datasets a preset can name: one list, kept by the datasets package.
+from keras_vgan.datasets.sources import PROCEDURAL_DATASETS as DATASETS  # noqa: F401
 
 
 def option(default, help, flag=None, kind="text"):

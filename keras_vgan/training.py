@@ -31,11 +31,11 @@ import keras
 
 from keras_vgan import precision as precision_policy
 from keras_vgan.callbacks import SampleGrid, TensorBoardSamples, TrainingCheckpoint
-from keras_vgan.datasets import synthetic
+from keras_vgan.datasets import PROCEDURAL_DATASETS, load_source
 from keras_vgan.datasets.pipeline import make_training_dataset
 from keras_vgan.models import VideoGAN
 from keras_vgan.models.zoo import build_architecture, get_architecture
-from keras_vgan.presets import DATASETS
+from keras_vgan.saving import save_model  # noqa: F401  (re-exported: it lived here before keras_vgan.saving)
 from keras_vgan.video_io import atomic_path
 
 
@@ -73,19 +73,16 @@ def build_gan(config):
 
 
 def source_clips(config):
-    """The unbatched clips `config` names: a built-in dataset, or any source `load_source` reads."""
+    """The unbatched clips `config` names, through `load_source`: `config.data`, else the built-in `config.dataset`."""
+    geometry = dict(frames=config.frames, height=config.height, width=config.width, channels=config.channels,
+                    seed=config.seed)
     if config.data:
-        from keras_vgan.datasets import load_source
-
         options = {"clips_per_video": config.clips_per_video} if config.clips_per_video else {}
-        return load_source(config.data, frames=config.frames, height=config.height, width=config.width,
-                           channels=config.channels, seed=config.seed, **options)
-    if config.dataset not in DATASETS:
-        raise ValueError(f"dataset={config.dataset!r} is not built in; expected one of {list(DATASETS)} or --data PATH")
-    make = getattr(synthetic, config.dataset)
-    count = config.num_objects if isinstance(config.num_objects, int) else tuple(config.num_objects)
-    return make(config.num_videos, config.frames, config.height, config.width, config.channels, count,
-                seed=config.seed)
+        return load_source(config.data, **geometry, **options)
+    if config.dataset not in PROCEDURAL_DATASETS:
+        raise ValueError(f"dataset={config.dataset!r} is not built in; expected one of {list(PROCEDURAL_DATASETS)} "
+                         "or --data PATH")
+    return load_source(config.dataset, num_videos=config.num_videos, num_objects=config.num_objects, **geometry)
 
 
 # The shuffle buffer holds decoded float32 clips: bound it in bytes, not in clips.
@@ -98,14 +95,6 @@ def training_dataset(config, clips=None):
     clip_bytes = 4 * config.frames * config.height * config.width * config.channels
     buffer = int(min(4096, max(4 * config.batch_size, SHUFFLE_BUFFER_BYTES // clip_bytes)))
     return make_training_dataset(clips, config.batch_size, shuffle_buffer=buffer, seed=config.seed)
-
-
-def save_model(gan, path):
-    """`gan.save(path)`, atomically: a crash mid-write leaves the previous file intact."""
-    with atomic_path(path) as temporary:
-        os.remove(temporary)  # Keras refuses to overwrite without asking; the name is all we need.
-        gan.save(temporary)
-    return path
 
 
 # Options that may differ between a run and its continuation: they change

@@ -15,17 +15,16 @@ MP4 and WebM are encoded by the ffmpeg binary that the `imageio-ffmpeg` wheel
 ships, so no system ffmpeg is needed.
 """
 
-import contextlib
-import errno
 import io
 import math
 import os
 import subprocess
-import tempfile
 
 import cv2
 import numpy as np
 
+# Re-exported: atomic writing lived here before it got its own module.
+from keras_vgan.atomic import atomic_path, check_writable  # noqa: F401
 from keras_vgan.pixels import as_uint8_array
 from keras_vgan.validation import check_positive_int
 
@@ -35,61 +34,6 @@ IMAGE_FORMATS = ("png",)
 # GIF stores frame delays in hundredths of a second and browsers replace delays
 # under 20 ms by 100 ms, so faster GIFs would play slower, not faster.
 MAX_GIF_FPS = 50
-
-# Read once, at import (single-threaded): os.umask can only be read by setting it.
-_UMASK = os.umask(0o022)
-os.umask(_UMASK)
-
-
-@contextlib.contextmanager
-def atomic_path(path):
-    """Yields a temporary path beside `path`; renames it to `path` if the block succeeds.
-
-    Example:
-    >>> with atomic_path("out.bin") as tmp:
-    ...     open(tmp, "wb").write(b"data")
-    """
-    path = check_writable(path)
-    directory = os.path.dirname(os.path.abspath(path))
-    suffix = os.path.splitext(path)[1]
-    try:
-        handle, temporary = tempfile.mkstemp(prefix=".tmp-", suffix=suffix, dir=directory)
-    except PermissionError as error:
-        raise PermissionError(f"cannot write {path!r}: {error.strerror or error}") from None
-    except OSError as error:
-        if error.errno != errno.EROFS:
-            raise
-        raise PermissionError(f"cannot write {path!r}: {error.strerror}") from None
-    os.close(handle)
-    # mkstemp creates the file private (0600); give it the mode a plain open() would.
-    os.chmod(temporary, 0o666 & ~_UMASK)
-    try:
-        yield temporary
-        os.replace(temporary, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.remove(temporary)
-        raise
-
-
-def check_writable(path):
-    """`path` as a string if a file can be written there, else a clear error.
-
-    Raises FileNotFoundError when the directory does not exist, ValueError when
-    `path` is a directory, PermissionError when the directory is read-only.
-    Commands call it before slow work so that a typo fails at once.
-    """
-    path = os.fspath(path)
-    if not path:
-        raise ValueError("output path '' is not valid; expected a file path")
-    directory = os.path.dirname(os.path.abspath(path))
-    if not os.path.isdir(directory):
-        raise FileNotFoundError(f"cannot write {path!r}: directory {directory!r} does not exist")
-    if os.path.isdir(path):
-        raise ValueError(f"cannot write {path!r}: it is a directory; expected a file path")
-    if not os.access(directory, os.W_OK | os.X_OK):
-        raise PermissionError(f"cannot write {path!r}: directory {directory!r} is not writable")
-    return path
 
 
 def output_format(path, format=None):

@@ -15,6 +15,7 @@ from keras_vgan.datasets import (
     from_video_files,
     load_source,
 )
+from keras_vgan.datasets.skipping import SkipTracker
 from video_factory import write_frame_folder, write_video
 
 
@@ -64,9 +65,28 @@ def test_each_bad_file_skipped_with_one_warning_and_counted_each_pass(messy_fold
     assert len(messages) == len(bad)
     assert "empty" in next(m for m in messages if bad["empty"] in m)
     assert "3 frames" in next(m for m in messages if bad["short"] in m)
+    # The count is said once: passes that skip the same number again stay quiet.
     passes = [r.getMessage() for r in caplog.records if "this pass" in r.getMessage()]
     total = len(good) + len(bad)
-    assert passes == [f"pass {n}: skipped {len(bad)} of {total} items this pass" for n in (1, 2, 3)]
+    assert passes == [f"pass 1: skipped {len(bad)} of {total} items this pass"]
+    assert dataset.skip_tracker.history == [(n, len(bad)) for n in (1, 2, 3)]
+
+
+def test_skip_count_is_logged_again_only_when_it_changes(caplog):
+    tracker = SkipTracker(3, name="files")
+    skipped_each_pass = [{"a"}, {"a"}, {"a", "b"}, {"a", "b"}, set(), set(), set()]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", SkippedItemWarning)
+        with caplog.at_level(logging.INFO, logger="keras_vgan.datasets"):
+            for keys in skipped_each_pass:
+                for key in keys:
+                    tracker.skip(key, "unreadable", permanent=False)
+                tracker.end_pass()
+    logged = [(r.levelname, r.getMessage()) for r in caplog.records if "this pass" in r.getMessage()]
+    assert logged == [("WARNING", "pass 1: skipped 1 of 3 files this pass"),
+                      ("WARNING", "pass 3: skipped 2 of 3 files this pass"),
+                      ("INFO", "pass 5: skipped 0 of 3 files this pass")]
+    assert [count for _, count in tracker.history] == [1, 1, 2, 2, 0, 0, 0]
 
 
 def test_file_truncated_after_its_first_frames_is_skipped_during_the_pass(tmp_path):

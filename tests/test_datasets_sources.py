@@ -8,14 +8,18 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from keras_vgan.datasets import from_tfds, load_source, make_training_dataset, write_tfrecord_shards
-from keras_vgan.datasets.pipeline import (
-    clip_frame_indices,
-    cover_size,
-    process_video_tensor,
-    resize_and_crop,
-    resize_frame_to_cover,
+from keras_vgan import training
+from keras_vgan.datasets import (
+    bouncing_shapes,
+    from_tfds,
+    load_source,
+    make_training_dataset,
+    moving_digits,
+    write_tfrecord_shards,
 )
+from keras_vgan.datasets.opencv_clips import clip_frame_indices, cover_size, resize_frame_to_cover
+from keras_vgan.datasets.tensor_clips import process_video_tensor, resize_and_crop
+from keras_vgan.presets import TrainingConfig
 from video_factory import write_frame_folder, write_video
 
 GEOMETRY = dict(frames=4, height=8, width=8, channels=3)
@@ -52,6 +56,29 @@ def test_builtin_sources_and_options():
         load_source("bouncing_shapes", num_videos=2, clips_per_video=2)
     with pytest.raises(ValueError, match="no labels"):
         load_source("moving_digits", labels=True)
+
+
+def test_builtin_num_objects_becomes_the_sources_own_option():
+    via_spec = load_source("bouncing_shapes", frames=4, height=16, width=16, channels=3, num_videos=2,
+                           num_objects=[2, 3], seed=4)
+    direct = bouncing_shapes(2, 4, 16, 16, 3, num_shapes=(2, 3), seed=4)
+    np.testing.assert_array_equal(np.stack(list(via_spec)), np.stack(list(direct)))
+    with pytest.raises(ValueError, match="num_objects or num_digits"):
+        load_source("moving_digits", num_objects=1, num_digits=2)
+
+
+def test_training_reads_builtin_datasets_through_load_source(monkeypatch):
+    config = TrainingConfig(dataset="moving_digits", num_videos=3, num_objects=(1, 2), frames=4, height=16,
+                            width=16, channels=1, seed=7)
+    specs = []
+    real_load_source = training.load_source
+    monkeypatch.setattr(training, "load_source", lambda spec, **options: specs.append(spec)
+                        or real_load_source(spec, **options))
+    clips = np.stack(list(training.source_clips(config)))
+    assert specs == ["moving_digits"]
+    np.testing.assert_array_equal(clips, np.stack(list(moving_digits(3, 4, 16, 16, 1, (1, 2), seed=7))))
+    with pytest.raises(ValueError, match="not built in"):
+        training.source_clips(config.replace(dataset="moving_mnist"))
 
 
 def test_labels_through_load_source(sources):

@@ -9,9 +9,10 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from keras_vgan.export import export_generator, load_video_gan
+from keras_vgan.export import export_generator
 from keras_vgan.models import VideoGAN, build_video_discriminator, build_video_generator
 from keras_vgan.noise import latent_noise
+from keras_vgan.saving import load_video_gan
 
 SHAPE = dict(frames=4, height=16, width=16, channels=1)
 

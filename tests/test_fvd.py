@@ -1,5 +1,6 @@
 """FVD / KVD: the reference's toy value, zero for identical sets, monotone in degradation, errors."""
 
+import importlib
 import sys
 
 import cv2
@@ -11,12 +12,22 @@ import tensorflow as tf
 from keras_vgan.callbacks.fvd import FVDCallback
 from keras_vgan.metrics import (frechet_distance, fvd, fvd_and_kvd, i3d, kernel_distance, kvd,
                                 preprocess_videos, video_features)
+from keras_vgan.metrics import features as features_module
 
-# The submodules themselves (`keras_vgan.metrics.fvd` the attribute is the function).
-fvd_module = sys.modules["keras_vgan.metrics.fvd"]
 fvd_callback_module = sys.modules["keras_vgan.callbacks.fvd"]
 
 MIN_FRAMES = i3d.MIN_FRAMES
+
+
+def test_fvd_is_the_function_and_no_submodule_shadows_it():
+    import keras_vgan.metrics as metrics
+    from keras_vgan.metrics import distances, video_distances  # noqa: F401  (every submodule loaded)
+
+    assert metrics.fvd is metrics.frechet_video_distance is video_distances.fvd
+    assert metrics.kvd is metrics.kernel_video_distance
+    # A module named `fvd` would replace the function on the package the moment it is imported.
+    with pytest.raises(ModuleNotFoundError):
+        importlib.import_module("keras_vgan.metrics.fvd")
 
 
 @pytest.fixture(scope="module")
@@ -240,13 +251,13 @@ def test_callback_logs_to_history_and_tensorboard(i3d_model, monkeypatch, tmp_pa
     real = moving_disks(3, MIN_FRAMES, size=16)
     callback = FVDCallback(real, num_videos=2, every_n_epochs=1, seed=5, log_dir=str(tmp_path))
     feature_calls = []
-    original = fvd_callback_module._features
+    original = fvd_callback_module.extract_features
 
     def counting_features(videos, **options):
         feature_calls.append(videos.name)
         return original(videos, **{**options, "model": i3d_model})
 
-    monkeypatch.setattr(fvd_callback_module, "_features", counting_features)
+    monkeypatch.setattr(fvd_callback_module, "extract_features", counting_features)
     model = FixedVideoModel()
     model.compile(optimizer="sgd", loss="mse")
     history = model.fit(np.zeros((2, 1)), np.zeros((2, 1)), epochs=2, verbose=0, callbacks=[callback])
@@ -284,7 +295,7 @@ def test_evaluate_command_prints_scores_and_noise_floor(i3d_model, monkeypatch, 
                    build_video_discriminator(MIN_FRAMES, 8, 8, 3, base_filters=4))
     gan.save(run_dir / "model.keras")
     # Reuse the module's I3D rather than loading a second copy.
-    monkeypatch.setitem(fvd_module._SHARED_MODELS, i3d.resolve_weights(), i3d_model)
+    monkeypatch.setitem(features_module._SHARED_MODELS, i3d.resolve_weights(), i3d_model)
     assert main(["evaluate", str(run_dir), "--data", "bouncing_shapes", "--num-videos", "2"]) == 0
     out = capsys.readouterr().out
     lines = {line.split(":")[0]: line for line in out.splitlines()}

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from keras_vgan import video_io
+from keras_vgan import atomic, video_io
 
 
 def random_video(frames=5, height=15, width=17, channels=3, seed=0):
@@ -184,4 +184,4 @@ def test_gif_refuses_frame_rates_browsers_slow_down():
 
 def test_written_files_are_not_private(tmp_path):
     path = video_io.write_video(str(tmp_path / "clip.gif"), random_video())
-    assert os.stat(path).st_mode & 0o044 == 0o044 & ~video_io._UMASK
+    assert os.stat(path).st_mode & 0o044 == 0o044 & ~atomic.UMASK

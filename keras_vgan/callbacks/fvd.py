@@ -3,10 +3,11 @@
 import logging
 
 import keras
-import numpy as np
 import tensorflow as tf
 
-from keras_vgan.metrics.fvd import _Videos, _features, frechet_distance, kernel_distance
+from keras_vgan.metrics.distances import frechet_distance, kernel_distance
+from keras_vgan.metrics.features import VideoSet, extract_features
+from keras_vgan.validation import check_int
 
 logger = logging.getLogger(__name__)
 
@@ -45,19 +46,18 @@ class FVDCallback(keras.callbacks.Callback):
     def __init__(self, real_clips, num_videos=256, every_n_epochs=1, seed=0, log_dir=None,
                  batch_size=8, use_ema=True, weights=None, verbose=0):
         super().__init__()
-        for name, value, minimum in (("num_videos", num_videos, 2), ("every_n_epochs", every_n_epochs, 1),
-                                     ("batch_size", batch_size, 1)):
-            if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
-                raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
+        num_videos = check_int("num_videos", num_videos, minimum=2)
+        every_n_epochs = check_int("every_n_epochs", every_n_epochs, minimum=1)
+        batch_size = check_int("batch_size", batch_size, minimum=1)
         # Validate shapes and counts now, so a bad argument fails before training starts.
-        self._real = _Videos("real_clips", real_clips, int(num_videos))
+        self._real = VideoSet("real_clips", real_clips, num_videos)
         if self._real.count is not None and self._real.count < num_videos:
             raise ValueError(f"real_clips holds {self._real.count} clips but num_videos={num_videos}")
-        self.num_videos = int(num_videos)
-        self.every_n_epochs = int(every_n_epochs)
+        self.num_videos = num_videos
+        self.every_n_epochs = every_n_epochs
         self.seed = int(seed)
         self.log_dir = log_dir
-        self.batch_size = int(batch_size)
+        self.batch_size = batch_size
         self.use_ema = use_ema
         self.weights = weights
         self.verbose = verbose
@@ -71,7 +71,7 @@ class FVDCallback(keras.callbacks.Callback):
     def real_features(self):
         """I3D features of the real clips, computed on first use and then reused."""
         if self._real_features is None:
-            features, shape = _features(self._real, **self._i3d_options())
+            features, shape = extract_features(self._real, **self._i3d_options())
             if features.shape[0] < self.num_videos:
                 raise ValueError(f"real_clips gave {features.shape[0]} clips but num_videos={self.num_videos}")
             self._real_features, self._real_shape = features, shape
@@ -84,7 +84,7 @@ class FVDCallback(keras.callbacks.Callback):
         if tuple(generated.shape[1:]) != tuple(self._real_shape):
             raise ValueError(f"generated clips have shape {tuple(generated.shape[1:])} but real clips "
                              f"{tuple(self._real_shape)}; FVD needs the same (T, H, W, C)")
-        fake = _features(_Videos("generated", generated), **self._i3d_options())[0]
+        fake = extract_features(VideoSet("generated", generated), **self._i3d_options())[0]
         return {"fvd": frechet_distance(real, fake), "kvd": kernel_distance(real, fake)}
 
     def on_train_begin(self, logs=None):

@@ -5,11 +5,12 @@ of the same size: the "noise floor" a perfect generator would still get at
 that N, which says how much of the score is sampling noise.
 """
 
-import os
-
 from keras_vgan.cli import UsageError, positive_int
+from keras_vgan.datasets import PROCEDURAL_DATASETS
+# resolve_model_path is re-exported: this module had its own copy before keras_vgan.saving.
+from keras_vgan.saving import load_video_gan, resolve_model_path
 
-PROCEDURAL_SOURCES = ("moving_digits", "bouncing_shapes")
+PROCEDURAL_SOURCES = PROCEDURAL_DATASETS  # its name here before the one list
 
 
 def add_parser(subparsers):
@@ -20,7 +21,7 @@ def add_parser(subparsers):
     parser.add_argument("model", metavar="MODEL", help="a .keras file or a run directory holding model.keras")
     parser.add_argument("--data", required=True, metavar="SOURCE",
                         help="real clips: any source `keras-vgan train --data` takes, e.g. "
-                             f"{' or '.join(PROCEDURAL_SOURCES)}, a folder of videos or TFRecord shards")
+                             f"{' or '.join(PROCEDURAL_DATASETS)}, a folder of videos or TFRecord shards")
     parser.add_argument("--num-videos", required=True, type=positive_int, metavar="N",
                         help="videos per side (2048 as StyleGAN-V, 256 as older papers); "
                              "2N real clips are read for the noise floor")
@@ -33,44 +34,26 @@ def add_parser(subparsers):
     parser.set_defaults(run=run)
 
 
-def resolve_model_path(path):
-    """`path` itself if it is a .keras file, or `path/model.keras` for a run directory."""
-    if os.path.isdir(path):
-        candidate = os.path.join(path, "model.keras")
-        if not os.path.isfile(candidate):
-            raise FileNotFoundError(f"run directory {path!r} has no model.keras")
-        return candidate
-    if not os.path.isfile(path):
-        raise FileNotFoundError(f"model not found: {path!r}; expected a .keras file or a run directory")
-    if not path.endswith(".keras"):
-        raise UsageError(f"model {path!r} is not a .keras file")
-    return path
-
-
 def load_real_clips(spec, frames, height, width, channels, count):
     """A dataset of up to `count` real clips from `spec`, shaped like the model's videos."""
     from keras_vgan.datasets import load_source
 
     # The procedural sources render `num_videos` clips up front: render only what is read.
-    options = {"num_videos": count} if spec in PROCEDURAL_SOURCES else {}
+    options = {"num_videos": count} if spec in PROCEDURAL_DATASETS else {}
     return load_source(spec, frames=frames, height=height, width=width, channels=channels,
                        **options).take(count)
 
 
 def run(args):
-    import keras
-
-    import keras_vgan  # noqa: F401  (registers VideoGAN and its layers for load_model)
-    from keras_vgan.metrics.fvd import frechet_distance, kernel_distance, video_features
+    from keras_vgan.metrics.distances import frechet_distance, kernel_distance
+    from keras_vgan.metrics.features import video_features
     from keras_vgan.metrics.i3d import resolve_weights
 
     if args.num_videos < 2:
         raise UsageError(f"--num-videos {args.num_videos} is too small; FVD needs at least 2")
     model_path = resolve_model_path(args.model)
     resolve_weights(args.i3d_weights)  # Fail on missing weights before the slow parts.
-    model = keras.models.load_model(model_path)
-    if not callable(getattr(model, "generate", None)) or not hasattr(model, "video_shape"):
-        raise UsageError(f"{model_path} is not a keras_vgan VideoGAN (no generate/video_shape)")
+    model = load_video_gan(model_path)
     frames, height, width, channels = (int(n) for n in model.video_shape)
     n = args.num_videos
     options = dict(batch_size=args.batch_size, model=None, weights=args.i3d_weights, verbose="auto")

@@ -15,7 +15,8 @@ def add_parser(subparsers):
 
 
 def run(args):
-    from keras_vgan.export import check_export_target, export_generator, load_video_gan, resolve_model_path
+    from keras_vgan.export import check_export_target, export_generator
+    from keras_vgan.saving import load_video_gan, resolve_model_path
 
     model_path = resolve_model_path(args.model)
     check_export_target(args.out)  # Fail before the slow load.

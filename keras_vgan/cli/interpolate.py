@@ -15,6 +15,7 @@ import numpy as np
 
 from keras_vgan.cli import UsageError, positive_int
 from keras_vgan.cli.sample import add_output_arguments, check_output
+from keras_vgan.validation import check_int
 
 
 def spherical_interpolation(start, end, steps):
@@ -24,16 +25,15 @@ def spherical_interpolation(start, end, steps):
 
     Example:
     >>> points = spherical_interpolation(np.array([1.0, 0.0]), np.array([0.0, 1.0]), 3)
-    >>> np.round(points, 3).tolist()
+    >>> np.round(points.astype(np.float64), 3).tolist()  # float32 points, rounded as Python floats
     [[1.0, 0.0], [0.707, 0.707], [0.0, 1.0]]
     """
     start = np.asarray(start, np.float64)
     end = np.asarray(end, np.float64)
     if start.shape != end.shape or start.ndim != 1:
         raise ValueError(f"start {start.shape} and end {end.shape} are not valid; expected two vectors of one shape")
-    if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or steps < 2:
-        raise ValueError(f"steps={steps!r} is not valid; expected an integer >= 2")
-    t = np.linspace(0.0, 1.0, int(steps))[:, None]
+    steps = check_int("steps", steps, minimum=2)
+    t = np.linspace(0.0, 1.0, steps)[:, None]
     norms = np.linalg.norm(start) * np.linalg.norm(end)
     cosine = np.clip(start @ end / norms, -1.0, 1.0) if norms > 0 else 1.0
     angle = np.arccos(cosine)
@@ -61,7 +61,7 @@ def add_parser(subparsers):
 
 def run(args):
     from keras_vgan import video_io
-    from keras_vgan.export import load_video_gan
+    from keras_vgan.saving import load_video_gan
 
     if args.steps < 2:
         raise UsageError(f"--steps {args.steps} is too small; expected at least 2 (the two end points)")

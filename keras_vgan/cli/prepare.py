@@ -40,9 +40,9 @@ def add_parser(subparsers):
 
 def source_options(args):
     """The `load_source` options `prepare` uses: deterministic, evenly spread clips, centre crops."""
-    from keras_vgan.datasets.sources import BUILTIN_SOURCES
+    from keras_vgan.datasets import BUILTIN_DATASETS
 
-    if args.source in BUILTIN_SOURCES:
+    if args.source in BUILTIN_DATASETS:
         if args.clips_per_video != 1 or args.frame_step != 1 or args.fps is not None:
             raise UsageError(f"--clips-per-video, --frame-step and --fps do not apply to the built-in "
                              f"source {args.source!r}")

@@ -14,14 +14,17 @@ Example:
 from keras_vgan.datasets.arrays import from_array, from_npy
 from keras_vgan.datasets.frames import from_frame_folders
 from keras_vgan.datasets.moving_mnist import generate_moving_mnist, moving_mnist
-from keras_vgan.datasets.pipeline import SkippedItemWarning, make_training_dataset
-from keras_vgan.datasets.sources import load_source
+from keras_vgan.datasets.pipeline import make_training_dataset
+from keras_vgan.datasets.skipping import SkippedItemWarning
+from keras_vgan.datasets.sources import BUILTIN_DATASETS, PROCEDURAL_DATASETS, load_source
 from keras_vgan.datasets.synthetic import bouncing_shapes, moving_digits
 from keras_vgan.datasets.tfds import from_tfds
 from keras_vgan.datasets.tfrecord import from_tfrecord, write_tfrecord_shards
 from keras_vgan.datasets.video_files import from_video_files
 
 __all__ = [
+    "BUILTIN_DATASETS",
+    "PROCEDURAL_DATASETS",
     "SkippedItemWarning",
     "bouncing_shapes",
     "from_array",

@@ -10,11 +10,9 @@ import os
 import numpy as np
 import tensorflow as tf
 
-from keras_vgan.datasets.pipeline import (
-    check_clip_options,
-    process_video_tensor,
-    with_element_seeds,
-)
+from keras_vgan.datasets.clip_options import check_clip_options
+from keras_vgan.datasets.pipeline import with_element_seeds
+from keras_vgan.datasets.tensor_clips import process_video_tensor
 from keras_vgan.validation import check_choice
 
 MOVING_MNIST_FILE_PREFIX = "mnist_test_seq"

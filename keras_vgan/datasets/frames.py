@@ -10,17 +10,10 @@ import os
 import cv2
 import tensorflow as tf
 
-from keras_vgan.datasets.pipeline import (
-    IMAGE_EXTENSIONS,
-    SkipItem,
-    SkipTracker,
-    check_clip_options,
-    decoded_clips_dataset,
-    natural_sort_key,
-    parent_folder_labels,
-    probe_usable_items,
-    walk_directory,
-)
+from keras_vgan.datasets.clip_options import check_clip_options
+from keras_vgan.datasets.decoding import decoded_clips_dataset, probe_usable_items
+from keras_vgan.datasets.files import IMAGE_EXTENSIONS, natural_sort_key, parent_folder_labels, walk_directory
+from keras_vgan.datasets.skipping import SkipItem, SkipTracker
 
 
 def find_frame_folders(root, extensions=IMAGE_EXTENSIONS):

@@ -21,7 +21,7 @@ import os
 import numpy as np
 
 from keras_vgan.datasets.arrays import from_array
-from keras_vgan.validation import check_positive_ints
+from keras_vgan.validation import check_int, check_positive_ints
 
 IMAGE_SIZE = 64
 DIGIT_SIZE = 28
@@ -116,8 +116,7 @@ def generate_moving_mnist(num_videos=10000, frames=SEQUENCE_LENGTH, num_digits=2
     (3, 20, 64, 64, 1)
     """
     check_positive_ints(num_videos=num_videos, frames=frames, num_digits=num_digits)
-    if not isinstance(image_size, (int, np.integer)) or image_size < DIGIT_SIZE:
-        raise ValueError(f"image_size must be an integer >= {DIGIT_SIZE}, got {image_size!r}")
+    check_int("image_size", image_size, minimum=DIGIT_SIZE)
     if digits is None:
         digits = load_mnist_digits(mnist_path, split)
     digits = np.asarray(digits)

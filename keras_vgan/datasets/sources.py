@@ -3,8 +3,9 @@
 `keras-vgan train --data SPEC` and `keras-vgan prepare SPEC OUT` both call
 `load_source`. A spec is, in the order tried:
 
-* a built-in name: `moving_digits`, `bouncing_shapes` (procedural, nothing to
-  download) or `moving_mnist` (needs `mnist.npz`, see `moving_mnist.py`);
+* a built-in name (`BUILTIN_DATASETS`): `moving_digits`, `bouncing_shapes`
+  (procedural, nothing to download) or `moving_mnist` (needs `mnist.npz`, see
+  `moving_mnist.py`);
 * `tfds:NAME` or `tfds:NAME:SPLIT` (TensorFlow Datasets);
 * a directory holding `manifest.json` or `*.tfrecord` shards (`prepare`'s output);
 * a directory of video files (searched recursively);
@@ -20,17 +21,22 @@ import os
 
 from keras_vgan.datasets.arrays import from_npy
 from keras_vgan.datasets.frames import from_frame_folders
-from keras_vgan.datasets.pipeline import IMAGE_EXTENSIONS, VIDEO_EXTENSIONS, is_glob, walk_directory
+from keras_vgan.datasets.files import IMAGE_EXTENSIONS, VIDEO_EXTENSIONS, is_glob, walk_directory
 from keras_vgan.datasets.tfrecord import MANIFEST_NAME, from_tfrecord
 from keras_vgan.datasets.tfds import from_tfds
 from keras_vgan.datasets.video_files import from_video_files
 
-BUILTIN_SOURCES = ("moving_digits", "bouncing_shapes", "moving_mnist")
+# The one list of built-in dataset names; presets, `train`, `prepare` and `evaluate` use these.
+PROCEDURAL_DATASETS = ("moving_digits", "bouncing_shapes")  # rendered on the fly, nothing to download
+BUILTIN_DATASETS = PROCEDURAL_DATASETS + ("moving_mnist",)
+BUILTIN_SOURCES = BUILTIN_DATASETS  # its name before, kept for callers that used it
+# The built-ins' own name for `num_objects`, the objects in each clip.
+OBJECT_COUNT_OPTIONS = {"moving_digits": "num_digits", "bouncing_shapes": "num_shapes", "moving_mnist": "num_digits"}
 TFRECORD_EXTENSIONS = (".tfrecord", ".tfrecord.gz", ".tfrecords")
 
 
 def _spec_help():
-    return (f"expected a built-in name ({', '.join(BUILTIN_SOURCES)}), tfds:NAME[:SPLIT], a directory "
+    return (f"expected a built-in name ({', '.join(BUILTIN_DATASETS)}), tfds:NAME[:SPLIT], a directory "
             f"of videos, frame folders or TFRecord shards, a video, .npy or .tfrecord file, or a glob")
 
 
@@ -59,6 +65,11 @@ def _call_with_options(function, source, **arguments):
 def _builtin(name, frames, height, width, channels, labels, options):
     if labels:
         raise ValueError(f"data source {name!r} has no labels; use labels=False")
+    if "num_objects" in options:
+        own_name = OBJECT_COUNT_OPTIONS[name]
+        if own_name in options:
+            raise ValueError(f"give num_objects or {own_name} for data source {name!r}, not both")
+        options[own_name] = options.pop("num_objects")
     if name == "moving_mnist":
         from keras_vgan.datasets.moving_mnist import moving_mnist
 
@@ -106,8 +117,10 @@ def load_source(spec, frames=16, height=64, width=64, channels=3, labels=False, 
     built-in procedural sources ignore it: they are random already). `options`
     go to the source's function (`from_video_files`, `from_frame_folders`,
     `from_npy`, `from_tfrecord`, `from_tfds`, `moving_digits`, ...), e.g.
-    `frame_step`, `clips_per_video`, `crop`, `seed`, `num_videos`; an option
-    the source does not take is a ValueError naming it. A spec that names
+    `frame_step`, `clips_per_video`, `crop`, `seed`; the built-ins take
+    `num_videos` and `num_objects` (objects per clip: a count, or a (min, max)
+    range for the procedural ones). An option the source does not take is a
+    ValueError naming it. A spec that names
     nothing is a ValueError (or FileNotFoundError for a missing path).
 
     The dataset is finite (one pass); `make_training_dataset` repeats,
@@ -125,7 +138,7 @@ def load_source(spec, frames=16, height=64, width=64, channels=3, labels=False, 
     text = os.fspath(spec).strip()
     if not text:
         raise ValueError(f"data source is empty; {_spec_help()}")
-    if text in BUILTIN_SOURCES:
+    if text in BUILTIN_DATASETS:
         if text == "moving_mnist":
             options["shuffle"] = shuffle
         return _builtin(text, frames, height, width, channels, labels, options)

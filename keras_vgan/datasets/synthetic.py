@@ -12,7 +12,9 @@ import cv2
 import numpy as np
 import tensorflow as tf
 
+from keras_vgan.datasets.clip_options import check_channels
 from keras_vgan.pixels import to_unit_range
+from keras_vgan.validation import check_int
 
 _FONTS = (
     cv2.FONT_HERSHEY_SIMPLEX,
@@ -27,10 +29,8 @@ _FONTS = (
 def _check_sizes(num_videos, frames, height, width, channels):
     for name, value, minimum in (("num_videos", num_videos, 1), ("frames", frames, 1), ("height", height, 8),
                                  ("width", width, 8)):
-        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
-            raise ValueError(f"{name}={value!r} is not valid; expected an integer >= {minimum}")
-    if channels not in (1, 3):
-        raise ValueError(f"channels={channels!r} is not valid; expected 1 (grayscale) or 3 (RGB)")
+        check_int(name, value, minimum=minimum)
+    check_channels(channels)
 
 
 def _object_counts(num_objects, num_videos, rng, name):

@@ -8,12 +8,9 @@ one named `video_key`, else `"video"`, else the only uint8 tensor of rank 4
 
 import tensorflow as tf
 
-from keras_vgan.datasets.pipeline import (
-    check_clip_options,
-    long_enough,
-    process_video_tensor,
-    with_element_seeds,
-)
+from keras_vgan.datasets.clip_options import check_clip_options
+from keras_vgan.datasets.pipeline import with_element_seeds
+from keras_vgan.datasets.tensor_clips import long_enough, process_video_tensor
 
 INSTALL_HINT = "pip install tensorflow-datasets"
 

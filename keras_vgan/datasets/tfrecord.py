@@ -24,13 +24,11 @@ import warnings
 import numpy as np
 import tensorflow as tf
 
-from keras_vgan.datasets.pipeline import (
-    SkippedItemWarning,
-    check_clip_options,
-    is_glob,
-    process_video_tensor,
-    with_element_seeds,
-)
+from keras_vgan.datasets.clip_options import check_clip_options
+from keras_vgan.datasets.files import is_glob
+from keras_vgan.datasets.pipeline import with_element_seeds
+from keras_vgan.datasets.skipping import SkippedItemWarning
+from keras_vgan.datasets.tensor_clips import process_video_tensor
 from keras_vgan.pixels import as_uint8_array, to_unit_range
 from keras_vgan.validation import check_choice, check_positive_int
 

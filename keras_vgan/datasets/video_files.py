@@ -4,7 +4,7 @@ Every file is probed once, up front and in parallel (opened, its frame count
 and frame rate read, its first frame decoded), so a source with nothing
 readable fails before training starts, and files that cannot give a clip are
 warned about once and left out. Files that fail later (a truncated stream)
-are skipped on the fly; each pass logs how many items it skipped.
+are skipped on the fly; the log says how many a pass skipped, again only when that changes.
 """
 
 import glob
@@ -13,17 +13,10 @@ import os
 import cv2
 import tensorflow as tf
 
-from keras_vgan.datasets.pipeline import (
-    VIDEO_EXTENSIONS,
-    SkipItem,
-    SkipTracker,
-    check_clip_options,
-    decoded_clips_dataset,
-    is_glob,
-    parent_folder_labels,
-    probe_usable_items,
-    walk_directory,
-)
+from keras_vgan.datasets.clip_options import check_clip_options
+from keras_vgan.datasets.decoding import decoded_clips_dataset, probe_usable_items
+from keras_vgan.datasets.files import VIDEO_EXTENSIONS, is_glob, parent_folder_labels, walk_directory
+from keras_vgan.datasets.skipping import SkipItem, SkipTracker
 
 # FFmpeg threads per open file (0 lets FFmpeg use one per core). tf.data
 # already decodes one file per core; FFmpeg's frame threads on top cost as
@@ -169,8 +162,8 @@ def from_video_files(paths, frames=16, height=64, width=64, channels=3, frame_st
 
     Unreadable files (empty, truncated, not a video, shorter than one clip)
     and unreadable folders are skipped with one `SkippedItemWarning` each;
-    each pass logs "skipped k of n items this pass" on the
-    `keras_vgan.datasets` logger. Nothing readable at all is a ValueError.
+    "pass p: skipped k of n items this pass" goes to the `keras_vgan.datasets`
+    logger after the first pass and whenever k changes. Nothing readable at all is a ValueError.
 
     The returned dataset also carries `files` (the videos used),
     `skip_tracker` and, with labels, `class_names`.

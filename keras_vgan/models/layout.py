@@ -8,6 +8,8 @@ by as many of those layers as the frame count allows; the rest keep time.
 import dataclasses
 import math
 
+from keras_vgan.validation import check_int
+
 SMALLEST_SIDE = 4
 
 
@@ -26,11 +28,6 @@ class VideoLayout:
     time_strides: tuple
 
 
-def _check_int(name, value, minimum):
-    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-        raise ValueError(f"{name}={value!r} is not valid; expected an integer >= {minimum}")
-
-
 def video_layout(frames, height, width):
     """The layout for (frames, height, width); ValueError naming the value that cannot work.
 
@@ -38,9 +35,9 @@ def video_layout(frames, height, width):
     >>> video_layout(16, 64, 64)
     VideoLayout(depth=4, start_shape=(1, 4, 4), time_strides=(2, 2, 2, 2))
     """
-    _check_int("frames", frames, 2)
-    _check_int("height", height, SMALLEST_SIDE * 2)
-    _check_int("width", width, SMALLEST_SIDE * 2)
+    frames = check_int("frames", frames, minimum=2)
+    height = check_int("height", height, minimum=SMALLEST_SIDE * 2)
+    width = check_int("width", width, minimum=SMALLEST_SIDE * 2)
     shortest = min(height, width)
     depth = round(math.log2(shortest / SMALLEST_SIDE))
     if SMALLEST_SIDE * 2**depth != shortest:

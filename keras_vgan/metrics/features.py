@@ -1,27 +1,19 @@
-"""Fréchet Video Distance (FVD) and Kernel Video Distance (KVD), offline.
+"""I3D features of videos: what FVD and KVD compare.
 
-Both compare two sets of videos through the 400 Kinetics logits of the I3D
-network (`keras_vgan.metrics.i3d`), exactly as the reference implementation
+The features are the 400 Kinetics logits of the I3D network
+(`keras_vgan.metrics.i3d`), computed exactly as the reference implementation
 (google-research `frechet_video_distance`) does:
 
 1. every frame is resized to 224×224 with TensorFlow 1's `resize_bilinear`
    (no half-pixel centres: the reference's resize, not TF 2's default);
 2. pixels in [0, 255] are mapped to [-1, 1] by 2·x/255 − 1;
-3. the features are the time-averaged logits (`RGB/inception_i3d/Mean`);
-4. FVD is TF-GAN's `frechet_classifier_distance_from_activations` (float64,
-   covariances with the n − 1 normaliser, matrix square roots through SVD;
-   singular values below round-off are treated as zero, see `_symmetric_sqrt`);
-   KVD is TF-GAN's `kernel_classifier_distance_from_activations`: the unbiased
-   MMD² with kernel k(x, y) = (xᵀy / d + 1)³ averaged over blocks of at most
-   `max_block_size` samples (computed here in float64).
+3. the features are the time-averaged logits (`RGB/inception_i3d/Mean`).
 
 Videos can be NumPy arrays (or tensors) of shape (N, T, H, W, C), uint8 in
 [0, 255] or float in [-1, 1], or `tf.data.Dataset`s of clips / `(clip, label)`
-pairs, batched or not. T must be at least 9 (I3D's temporal receptive field);
-grayscale clips (C = 1) are repeated to RGB, as I3D was trained on colour.
-
-FVD is biased by the number of videos: only compare numbers computed with the
-same N (StyleGAN-V reports N = 2048; many earlier papers N = 256).
+pairs, batched or not; `VideoSet` is that input seen one way. T must be at
+least 9 (I3D's temporal receptive field); grayscale clips (C = 1) are
+repeated to RGB, as I3D was trained on colour.
 """
 
 import contextlib
@@ -40,124 +32,9 @@ DEFAULT_BATCH_SIZE = 8
 PROGRESS_MIN_BATCHES = 4
 # The reference asserts inputs within [-1.001, 1.001] after scaling.
 RANGE_TOLERANCE = 1e-3
-SQRT_EPS = 1e-10  # TF-GAN's threshold below which singular values are not square-rooted.
 
 _SHARED_MODELS = {}
 _EMBEDDERS = weakref.WeakKeyDictionary()
-
-
-# --------------------------------------------------------------------------- #
-# Distances on feature arrays
-# --------------------------------------------------------------------------- #
-
-def _as_feature_matrix(name, features):
-    array = np.asarray(features, dtype=np.float64)
-    if array.ndim != 2:
-        raise ValueError(f"{name} must be a 2-D array (num_videos, num_features), got shape {array.shape}")
-    if array.shape[0] < 2:
-        raise ValueError(f"{name} needs at least 2 videos (rows) to estimate a covariance, got {array.shape[0]}")
-    if not np.all(np.isfinite(array)):
-        raise ValueError(f"{name} contains NaN or infinite values")
-    return array
-
-
-def _check_pair(features_a, features_b):
-    a = _as_feature_matrix("features_a", features_a)
-    b = _as_feature_matrix("features_b", features_b)
-    if a.shape[1] != b.shape[1]:
-        raise ValueError(f"feature sizes differ: features_a has {a.shape[1]} columns, features_b {b.shape[1]}")
-    return a, b
-
-
-def _symmetric_sqrt(matrix):
-    # As TF-GAN, through the SVD. TF-GAN square-roots every singular value of at
-    # least 1e-10; but round-off leaves "zero" singular values near
-    # s_max · n · machine-epsilon, which can exceed 1e-10, and their square roots
-    # then add ~1e-5 of pure noise (FVD(x, x) ≠ 0). Values below the matrix's
-    # numerical resolution are therefore treated as exactly zero. Realistic
-    # FVDs move by far less than their sampling noise.
-    u, s, vh = np.linalg.svd(matrix)
-    resolution = max(SQRT_EPS, s.max(initial=0.0) * matrix.shape[0] * np.finfo(matrix.dtype).eps)
-    s = np.where(s < resolution, 0.0, np.sqrt(s))
-    return (u * s) @ vh
-
-
-def frechet_distance(features_a, features_b):
-    """Fréchet distance between Gaussians fitted to two feature sets (float64).
-
-    ‖μa − μb‖² + Tr(Σa + Σb − 2 (Σa Σb)^½), with unbiased (n − 1) covariances
-    and Tr((Σa Σb)^½) computed as Tr((A Σb A)^½), A = Σa^½, like TF-GAN.
-
-    Example:
-    >>> a = np.array([[0.0, 0.0], [2.0, 0.0]])
-    >>> round(frechet_distance(a, a + [3.0, 4.0]), 6)  # only the means differ
-    25.0
-    """
-    a, b = _check_pair(features_a, features_b)
-    mean_a, mean_b = a.mean(axis=0), b.mean(axis=0)
-    centered_a, centered_b = a - mean_a, b - mean_b
-    sigma_a = centered_a.T @ centered_a / (a.shape[0] - 1)
-    sigma_b = centered_b.T @ centered_b / (b.shape[0] - 1)
-    sqrt_a = _symmetric_sqrt(sigma_a)
-    trace_sqrt_product = np.trace(_symmetric_sqrt(sqrt_a @ sigma_b @ sqrt_a))
-    trace = np.trace(sigma_a) + np.trace(sigma_b) - 2.0 * trace_sqrt_product
-    return float(np.sum((mean_a - mean_b) ** 2) + trace)
-
-
-def kernel_distance(features_a, features_b, max_block_size=1024, return_std=False):
-    """Unbiased MMD² with the cubic polynomial kernel, TF-GAN's block estimator (float64).
-
-    The samples are split into the same number of blocks on both sides (none
-    larger than `max_block_size`); each block gives an unbiased MMD² estimate
-    and the result is their mean. With `return_std=True` also returns the
-    standard error over blocks (NaN with a single block).
-
-    Example:
-    >>> rng = np.random.default_rng(0)
-    >>> near = kernel_distance(rng.normal(size=(64, 8)), rng.normal(size=(64, 8)))
-    >>> far = kernel_distance(rng.normal(size=(64, 8)), rng.normal(3.0, size=(64, 8)))
-    >>> abs(near) < far
-    True
-    """
-    a, b = _check_pair(features_a, features_b)
-    if isinstance(max_block_size, bool) or not isinstance(max_block_size, (int, np.integer)) \
-            or max_block_size < 2:
-        raise ValueError(f"max_block_size must be an integer >= 2, got {max_block_size!r}")
-    n_a, n_b = a.shape[0], b.shape[0]
-    num_blocks = math.ceil(max(n_a, n_b) / max_block_size)
-    if min(n_a, n_b) // num_blocks < 2:
-        raise ValueError(
-            f"kernel distance needs at least 2 samples per block on each side: {n_a} vs {n_b} "
-            f"samples split into {num_blocks} blocks of at most {max_block_size}; "
-            "use more samples on the smaller side or a larger max_block_size")
-    dim = a.shape[1]
-
-    def boundaries(n):
-        # TF-GAN's split: the first blocks get n // num_blocks, the last ones one more.
-        base, extra = divmod(n, num_blocks)
-        sizes = [base] * (num_blocks - extra) + [base + 1] * extra
-        return np.concatenate([[0], np.cumsum(sizes)])
-
-    bounds_a, bounds_b = boundaries(n_a), boundaries(n_b)
-    estimates = []
-    for block in range(num_blocks):
-        x = a[bounds_a[block]:bounds_a[block + 1]]
-        y = b[bounds_b[block]:bounds_b[block + 1]]
-        m, n = x.shape[0], y.shape[0]
-        k_xx = (x @ x.T / dim + 1.0) ** 3
-        k_yy = (y @ y.T / dim + 1.0) ** 3
-        k_xy = (x @ y.T / dim + 1.0) ** 3
-        estimates.append((k_xx.sum() - np.trace(k_xx)) / (m * (m - 1))
-                         + (k_yy.sum() - np.trace(k_yy)) / (n * (n - 1))
-                         - 2.0 * k_xy.mean())
-    estimates = np.asarray(estimates)
-    mean = float(estimates.mean())
-    if not return_std:
-        return mean
-    if num_blocks <= 1:
-        return mean, float("nan")
-    variance = np.sum((estimates - mean) ** 2) / (num_blocks - 1)
-    return mean, float(np.sqrt(variance / num_blocks))
 
 
 # --------------------------------------------------------------------------- #
@@ -186,8 +63,22 @@ def _check_values(name, batch):
     return batch.astype(np.float32, copy=False)
 
 
-class _Videos:
-    """A uniform view of an array or dataset of videos: known shape/count and numpy batches."""
+class VideoSet:
+    """Videos to score, seen one way whatever they came as: a clip shape, a count, NumPy batches.
+
+    `videos` is an array (N, T, H, W, C) or a `tf.data.Dataset` of clips or
+    `(clip, label)` pairs, batched or not (see the module docstring);
+    `num_videos` takes the first N (required for an infinite dataset). The
+    shape is checked at once; `count` is None for a dataset of unknown size.
+    `name` says which input an error is about.
+
+    Example:
+    >>> videos = VideoSet("real", np.zeros((4, 16, 64, 64, 3), np.uint8))
+    >>> videos.count, videos.clip_shape
+    (4, (16, 64, 64, 3))
+    >>> [batch.shape[0] for batch in videos.batches(3)]
+    [3, 1]
+    """
 
     def __init__(self, name, videos, num_videos=None):
         self.name = name
@@ -230,19 +121,18 @@ class _Videos:
         self.count = cardinality if cardinality >= 0 else None
         _check_clip_shape(self.name, self.clip_shape)
 
+    def check_enough(self):
+        """ValueError when the set is known to hold fewer than the 2 videos a comparison needs."""
+        _check_count(self.name, self.count)
+
     def batches(self, batch_size):
+        """The videos as NumPy batches of up to `batch_size`, values checked batch by batch."""
         if self.array is not None:
             for start in range(0, self.array.shape[0], batch_size):
                 yield _check_values(self.name, self.array[start:start + batch_size])
             return
         for batch in self.dataset.batch(batch_size).as_numpy_iterator():
             yield _check_values(self.name, batch)
-
-
-def _check_same_clip_shape(real_shape, fake_shape):
-    if any(r is not None and f is not None and r != f for r, f in zip(real_shape, fake_shape)):
-        raise ValueError(f"real and fake clips differ in shape (T, H, W, C): real {tuple(real_shape)}, "
-                         f"fake {tuple(fake_shape)}; compare videos with the same frames, size and channels")
 
 
 def _check_count(name, count):
@@ -336,12 +226,22 @@ def _full_float32():
         tf.config.experimental.enable_tensor_float_32_execution(was_enabled)
 
 
-def _features(videos, *, batch_size, model, weights, verbose):
+def extract_features(videos, *, batch_size=DEFAULT_BATCH_SIZE, model=None, weights=None, verbose="auto"):
+    """I3D features of a `VideoSet` and the clip shape seen: `(features (N, 400) float32, (T, H, W, C))`.
+
+    What `video_features` and `FVDCallback` run; the other arguments are as
+    in `video_features`. A ValueError when fewer than 2 videos come, fewer
+    than the set's `num_videos`, or clips that change shape midway.
+
+    Example:
+    >>> features, clip_shape = extract_features(VideoSet("real", real_clips))  # doctest: +SKIP
+    """
     with _full_float32():
-        return _features_float32(videos, batch_size=batch_size, model=model, weights=weights, verbose=verbose)
+        return _extract_features_float32(videos, batch_size=batch_size, model=model, weights=weights,
+                                         verbose=verbose)
 
 
-def _features_float32(videos, *, batch_size, model, weights, verbose):
+def _extract_features_float32(videos, *, batch_size, model, weights, verbose):
     check_positive_int("batch_size", batch_size)
     model = model if model is not None else _shared_model(weights)
     embed = feature_function(model)
@@ -386,63 +286,7 @@ def video_features(videos, *, batch_size=DEFAULT_BATCH_SIZE, num_videos=None, mo
     >>> video_features(clips).shape  # doctest: +SKIP
     (4, 400)
     """
-    source = _Videos("videos", videos, num_videos)
-    _check_count(source.name, source.count)
-    return _features(source, batch_size=batch_size, model=model, weights=weights, verbose=verbose)[0]
+    source = VideoSet("videos", videos, num_videos)
+    source.check_enough()
+    return extract_features(source, batch_size=batch_size, model=model, weights=weights, verbose=verbose)[0]
 
-
-def _pair_features(real, fake, batch_size, num_videos, model, weights, verbose):
-    real_videos = _Videos("real", real, num_videos)
-    fake_videos = _Videos("fake", fake, num_videos)
-    _check_count("real", real_videos.count)
-    _check_count("fake", fake_videos.count)
-    _check_same_clip_shape(real_videos.clip_shape, fake_videos.clip_shape)
-    options = dict(batch_size=batch_size, model=model, weights=weights, verbose=verbose)
-    real_features, real_shape = _features(real_videos, **options)
-    fake_features, fake_shape = _features(fake_videos, **options)
-    _check_same_clip_shape(real_shape, fake_shape)
-    return real_features, fake_features
-
-
-def fvd(real, fake, *, batch_size=DEFAULT_BATCH_SIZE, num_videos=None, model=None, weights=None,
-        verbose="auto"):
-    """Fréchet Video Distance between two sets of videos (a Python float; lower is closer).
-
-    Arguments as in `video_features`; `num_videos` caps both sides. Real and
-    fake clips must have the same (T, H, W, C). Use the same N on both sides
-    and across the models you compare: FVD's bias depends on N.
-
-    Example:
-    >>> black = np.zeros((16, 15, 64, 64, 3), np.uint8)
-    >>> round(fvd(black, black + 255), 1)  # the reference docstring's "around 131"  # doctest: +SKIP
-    133.9
-    """
-    real_features, fake_features = _pair_features(real, fake, batch_size, num_videos, model, weights, verbose)
-    return frechet_distance(real_features, fake_features)
-
-
-def kvd(real, fake, *, batch_size=DEFAULT_BATCH_SIZE, num_videos=None, model=None, weights=None,
-        verbose="auto", max_block_size=1024):
-    """Kernel Video Distance (unbiased MMD² on I3D features; a Python float, ≈ 0 when alike).
-
-    Arguments as in `fvd`; `max_block_size` as in `kernel_distance`.
-
-    Example:
-    >>> kvd(real_clips, generated_clips)  # doctest: +SKIP
-    0.42
-    """
-    real_features, fake_features = _pair_features(real, fake, batch_size, num_videos, model, weights, verbose)
-    return kernel_distance(real_features, fake_features, max_block_size=max_block_size)
-
-
-def fvd_and_kvd(real, fake, *, batch_size=DEFAULT_BATCH_SIZE, num_videos=None, model=None,
-                weights=None, verbose="auto", max_block_size=1024):
-    """Both distances from one pass of I3D over each set: `{"fvd": float, "kvd": float}`.
-
-    Example:
-    >>> fvd_and_kvd(real_clips, generated_clips)  # doctest: +SKIP
-    {'fvd': 312.5, 'kvd': 21.7}
-    """
-    real_features, fake_features = _pair_features(real, fake, batch_size, num_videos, model, weights, verbose)
-    return {"fvd": frechet_distance(real_features, fake_features),
-            "kvd": kernel_distance(real_features, fake_features, max_block_size=max_block_size)}
