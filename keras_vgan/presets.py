@@ -18,6 +18,7 @@ class TrainingConfig:
     data: str = None  # a path or spec for `keras_vgan.datasets.load_source`; overrides `dataset`
     num_videos: int = 2048
     clips_per_video: int = None  # for --data sources of video files: clips sampled from each file
+    layout: str = None  # axis order of a --data .npy array (NTHW or TNHW); None reads it from the shape
     num_objects: tuple = (1, 2)  # digits or shapes per built-in clip: a count or a (min, max) range
     frames: int = 16
     height: int = 64

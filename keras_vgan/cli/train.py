@@ -9,6 +9,7 @@ ARGUMENTS = (
     ("--dataset", "dataset", str, "built-in dataset: moving_digits or bouncing_shapes"),
     ("--data", "data", str, "a folder of videos or frame folders, a glob, .npy, TFRecord shards or tfds:NAME"),
     ("--clips-per-video", "clips_per_video", positive_int, "clips sampled from each video file of --data"),
+    ("--layout", "layout", str, "axis order of a --data .npy array: NTHW or TNHW (frames first); default: its shape's"),
     ("--num-videos", "num_videos", positive_int, "how many built-in videos to render"),
     ("--num-objects", "num_objects", positive_int, "digits or shapes per built-in clip"),
     ("--frames", "frames", positive_int, "frames per clip"),

@@ -11,19 +11,27 @@ Example:
 >>> batches = make_training_dataset(clips, batch_size=4, shuffle_buffer=8)
 """
 
-from keras_vgan.datasets.arrays import from_array, from_npy
+from keras_vgan.datasets.arrays import LayoutWarning, choose_layout, from_array, from_npy
+from keras_vgan.datasets.checks import DataWarning, check_first_batch, take_clips
 from keras_vgan.datasets.frames import from_frame_folders
 from keras_vgan.datasets.moving_mnist import generate_moving_mnist, moving_mnist
 from keras_vgan.datasets.pipeline import SkippedItemWarning, make_training_dataset
 from keras_vgan.datasets.sources import load_source
+from keras_vgan.datasets.summary import DataSummary, describe_source
 from keras_vgan.datasets.synthetic import bouncing_shapes, moving_digits
 from keras_vgan.datasets.tfds import from_tfds
 from keras_vgan.datasets.tfrecord import from_tfrecord, write_tfrecord_shards
 from keras_vgan.datasets.video_files import from_video_files
 
 __all__ = [
+    "DataSummary",
+    "DataWarning",
+    "LayoutWarning",
     "SkippedItemWarning",
     "bouncing_shapes",
+    "check_first_batch",
+    "choose_layout",
+    "describe_source",
     "from_array",
     "from_frame_folders",
     "from_npy",
@@ -35,5 +43,6 @@ __all__ = [
     "make_training_dataset",
     "moving_digits",
     "moving_mnist",
+    "take_clips",
     "write_tfrecord_shards",
 ]
