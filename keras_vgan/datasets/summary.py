@@ -85,8 +85,8 @@ class DataSummary:
         stats = self.frame_stats()
         if self.clip_shape is not None:
             frames, height, width, channels = self.clip_shape
-            if frames is not None and (stats is None or stats[0] != frames or stats[2] != frames
-                                       or self.frame_step != 1):
+            if frames is not None and stats is not None and (stats[0] != frames or stats[2] != frames
+                                                             or self.frame_step != 1):
                 taken = f"{frames} frames"
                 if self.frame_step != 1:
                     taken += f", every {self.frame_step} frames"
