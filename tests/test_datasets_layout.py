@@ -107,7 +107,9 @@ def test_choose_layout_rules():
     assert choose_layout((20, 4, 64, 64), path="data/mnist_test_seq_small.npy").layout == "TNHW"
     with pytest.warns(LayoutWarning):  # non-square frames: not recognised, but not silent either
         assert choose_layout((20, 100, 64, 48)).layout == "NTHW"
-    assert choose_layout((20, 100, 64, 64, 3)).layout == "TNHWC"
+    assert choose_layout((20, 100, 64, 64, 1)).layout == "TNHWC"
+    with pytest.warns(LayoutWarning):  # colour: a few long episodes as likely as a frames-first array
+        assert choose_layout((20, 100, 64, 64, 3)).layout == "NTHWC"
     with pytest.raises(ValueError, match=r"got shape \(4, 8, 8\) \(rank 3\)"):
         choose_layout((4, 8, 8))
 

@@ -3,7 +3,9 @@
 Every source gives a `tf.data.Dataset` of float32 clips (T, H, W, C) in
 [-1, 1] (or `(clip, label)` pairs); `make_training_dataset` shuffles,
 augments, batches and prefetches one for `model.fit`; `load_source` picks the
-source from a spec string, as `keras-vgan train --data` does.
+source from a spec string, as `keras-vgan train --data` does; `describe_source`
+says what a source holds and how its clips are made, and `check_first_batch`
+stops or warns on a first batch that cannot be what was meant.
 
 Example:
 >>> from keras_vgan.datasets import load_source, make_training_dataset

@@ -63,11 +63,13 @@ def _shape_text(shape):
 
 
 def looks_frames_first(shape):
-    """True when an array of `shape` (a, b, H, W[, C]) reads as frames-first by its shape alone.
+    """True when an array of `shape` (a, b, H, W[, 1]) reads as frames-first by its shape alone.
 
     That is: a first axis of a few dozen frames, a second axis at least
-    `FRAMES_FIRST_RATIO` times longer, and square frames, as Moving MNIST's
-    file and any subset of it.
+    `FRAMES_FIRST_RATIO` times longer, and square single-channel frames, as
+    Moving MNIST's file and any subset of it. (Colour arrays stored
+    frames-first are rare, and a few long colour episodes are not: those are
+    left to `choose_layout`'s warning.)
 
     Example:
     >>> looks_frames_first((20, 4000, 64, 64)), looks_frames_first((4000, 20, 64, 64))
@@ -75,7 +77,9 @@ def looks_frames_first(shape):
     """
     first, second, height, width = (int(d) for d in shape[:4])
     low, high = FRAMES_FIRST_FRAMES
-    return low <= first <= high and second >= FRAMES_FIRST_RATIO * first and height == width
+    single_channel = len(shape) == 4 or (len(shape) == 5 and int(shape[4]) == 1)
+    return (single_channel and low <= first <= high and second >= FRAMES_FIRST_RATIO * first
+            and height == width)
 
 
 def is_moving_mnist_file(path, shape=None):
