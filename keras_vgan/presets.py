@@ -33,6 +33,8 @@ class TrainingConfig:
                              "(instead of --dataset)")
     num_videos: int = option(2048, "how many built-in videos to render", kind="count")
     clips_per_video: int = option(None, "clips sampled from each video file of --data", kind="count")
+    layout: str = option(None, "axis order of a --data .npy array: NTHW or TNHW (frames first); "
+                               "default: read from its shape")
     num_objects: tuple = option((1, 2), "digits or shapes per built-in clip", kind="count")
     frames: int = option(16, "frames per clip", kind="count")
     height: int = option(64, "frame height in pixels (--size sets height and width)", kind="count")

@@ -6,8 +6,11 @@ available one by one (`build_gan`, `training_dataset`, `VideoGAN.fit`).
 The run directory it fills:
     config.json        the configuration, to rerun or resume the run
     samples/           epoch_NNNN.png sample grids (rows = samples, columns = time),
-                       epoch_NNNN.gif / .mp4 the same samples tiled and playing
-    tensorboard/       loss scalars and animated samples for `tensorboard --logdir`
+                       epoch_NNNN.gif / .mp4 the same samples tiled and playing,
+                       real.png / real.gif real training clips in the same layout, written
+                       before the first step (after `data:` summary and sanity checks)
+    tensorboard/       loss scalars and animated samples for `tensorboard --logdir`;
+                       tensorboard/real holds the real clips (`real_samples`)
     checkpoints/       the resumable training state (see below)
     model.keras        the trained VideoGAN (`keras.models.load_model`)
 
@@ -30,8 +33,8 @@ import os
 import keras
 
 from keras_vgan import precision as precision_policy
-from keras_vgan.callbacks import SampleGrid, TensorBoardSamples, TrainingCheckpoint
-from keras_vgan.datasets import PROCEDURAL_DATASETS, load_source
+from keras_vgan.callbacks import RealSamples, SampleGrid, TensorBoardSamples, TrainingCheckpoint
+from keras_vgan.datasets import PROCEDURAL_DATASETS, check_first_batch, describe_source, load_source, take_clips
 from keras_vgan.datasets.pipeline import make_training_dataset
 from keras_vgan.models import VideoGAN
 from keras_vgan.models.zoo import build_architecture, get_architecture
@@ -78,7 +81,12 @@ def source_clips(config):
                     seed=config.seed)
     if config.data:
         options = {"clips_per_video": config.clips_per_video} if config.clips_per_video else {}
+        if config.layout:
+            options["layout"] = config.layout
         return load_source(config.data, **geometry, **options)
+    if config.layout:
+        raise ValueError(f"layout={config.layout!r} applies to --data arrays (.npy) only, not to the built-in "
+                         f"dataset {config.dataset!r}")
     if config.dataset not in PROCEDURAL_DATASETS:
         raise ValueError(f"dataset={config.dataset!r} is not built in; expected one of {list(PROCEDURAL_DATASETS)} "
                          "or --data PATH")
@@ -181,7 +189,14 @@ def _train(config, run_dir, verbose, extra_callbacks):
     policy = precision_policy.set_precision(config.precision)
     if verbose:
         print(f"keras-vgan: precision {policy} on {precision_policy.accelerator()}; run directory {run_dir}")
-    dataset = training_dataset(config)
+    clips = source_clips(config)
+    summary = describe_source(clips, config.data or config.dataset)
+    if verbose:
+        print(summary, flush=True)
+    dataset = training_dataset(config, clips)
+    # One read of the first batches serves the sanity checks and the real samples.
+    first = take_clips(dataset, max(config.batch_size, config.num_samples))
+    check_first_batch(first[:config.batch_size], config.batch_size, summary.num_items)
     gan = build_gan(config)
     progress = checkpoint.restore(gan)
     if progress.step:
@@ -192,6 +207,8 @@ def _train(config, run_dir, verbose, extra_callbacks):
                   f"step {progress.step_in_epoch} of {config.steps_per_epoch})", flush=True)
     sample_seed = config.seed + 1  # The fixed sample noise: derived, so a resumed run shows the same points.
     callbacks = [
+        RealSamples(first, os.path.join(run_dir, "samples"), os.path.join(run_dir, "tensorboard", "real"),
+                    num_videos=config.num_samples),
         SampleGrid(os.path.join(run_dir, "samples"), num_videos=config.num_samples,
                    every_n_epochs=config.sample_every, seed=sample_seed),
         TensorBoardSamples(os.path.join(run_dir, "tensorboard"), num_videos=config.num_samples,

@@ -53,7 +53,8 @@ def test_train_writes_samples_tensorboard_and_model(tmp_path):
     assert result.returncode == 0, result.stderr[-3000:]
     run = tmp_path / "tiny"
     assert (run / "model.keras").is_file() and (run / "config.json").is_file()
-    assert sorted(p.name for p in (run / "samples").glob("*.png")) == ["epoch_0001.png", "epoch_0002.png"]
+    assert sorted(p.name for p in (run / "samples").glob("*.png")) == ["epoch_0001.png", "epoch_0002.png",
+                                                                       "real.png"]
     assert any(name.startswith("events") for _, _, files in os.walk(run / "tensorboard") for name in files)
     assert not [p for p in run.rglob(".tmp-*")]
 

@@ -151,7 +151,8 @@ def test_train_resumes_mid_epoch_repeating_at_most_one_interval(tmp_path):
     assert second.steps == total - 8
     assert history.epoch == [1, 2]  # the rest of epoch 2, then epoch 3
     assert int(gan.g_optimizer.iterations) == int(gan.d_optimizer.iterations) == total
-    assert len(os.listdir(os.path.join(run_dir, "samples"))) == 9  # png, gif, mp4 for each of 3 epochs
+    # png, gif, mp4 for each of 3 epochs, and the real clips' png and gif
+    assert len(os.listdir(os.path.join(run_dir, "samples"))) == 9 + 2
 
 
 def test_sigkill_at_any_moment_then_the_same_command_finishes_the_run(tmp_path):

@@ -10,6 +10,7 @@ import importlib
 import os
 import pkgutil
 import sys
+import warnings
 
 # The order `keras-vgan --help` lists them in; any other module of this package
 # that has `add_parser` is listed after these.
@@ -67,8 +68,21 @@ def build_parser():
     return parser
 
 
+def _one_line_warning(message, category, filename, lineno, line=None):
+    # A warning on the command line is for the user, not the developer: no source line under it.
+    return f"keras-vgan: {category.__name__}: {message}\n"
+
+
 def main(argv=None):
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    default_format, warnings.formatwarning = warnings.formatwarning, _one_line_warning
+    try:
+        return _main(argv)
+    finally:
+        warnings.formatwarning = default_format
+
+
+def _main(argv):
     try:
         parser = build_parser()
         args = parser.parse_args(argv)

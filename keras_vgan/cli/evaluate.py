@@ -25,6 +25,9 @@ def add_parser(subparsers):
     parser.add_argument("--num-videos", required=True, type=positive_int, metavar="N",
                         help="videos per side (2048 as StyleGAN-V, 256 as older papers); "
                              "2N real clips are read for the noise floor")
+    parser.add_argument("--layout", metavar="ORDER",
+                        help="axis order of a .npy array: NTHW (videos first) or TNHW (frames first, as Moving "
+                             "MNIST's file); default: read from its shape, which warns or stops where it cannot tell")
     parser.add_argument("--batch-size", type=positive_int, default=8, help="I3D batch size (default: 8)")
     parser.add_argument("--seed", type=int, default=0, help="seed of the generated videos (default: 0)")
     parser.add_argument("--no-ema", action="store_true", help="sample from the raw generator, not its EMA copy")
@@ -34,17 +37,25 @@ def add_parser(subparsers):
     parser.set_defaults(run=run)
 
 
-def load_real_clips(spec, frames, height, width, channels, count):
-    """A dataset of up to `count` real clips from `spec`, shaped like the model's videos."""
+def load_real_clips(spec, frames, height, width, channels, count, layout=None):
+    """A dataset of up to `count` real clips from `spec`, shaped like the model's videos.
+
+    It carries the source's `data_summary` (taken before `take`, which drops it).
+    """
     from keras_vgan.datasets import load_source
 
     # The procedural sources render `num_videos` clips up front: render only what is read.
     options = {"num_videos": count} if spec in PROCEDURAL_DATASETS else {}
-    return load_source(spec, frames=frames, height=height, width=width, channels=channels,
-                       **options).take(count)
+    if layout is not None:
+        options["layout"] = layout
+    clips = load_source(spec, frames=frames, height=height, width=width, channels=channels, **options)
+    taken = clips.take(count)
+    taken.data_summary = getattr(clips, "data_summary", None)
+    return taken
 
 
 def run(args):
+    from keras_vgan.datasets import describe_source
     from keras_vgan.metrics.distances import frechet_distance, kernel_distance
     from keras_vgan.metrics.features import video_features
     from keras_vgan.metrics.i3d import resolve_weights
@@ -60,7 +71,8 @@ def run(args):
 
     print(f"keras-vgan evaluate: I3D features of up to {2 * n} real clips ({args.data}, "
           f"{frames}x{height}x{width}x{channels})")
-    real_clips = load_real_clips(args.data, frames, height, width, channels, 2 * n)
+    real_clips = load_real_clips(args.data, frames, height, width, channels, 2 * n, layout=args.layout)
+    print(describe_source(real_clips, args.data), flush=True)
     real = video_features(real_clips, **options)
     if real.shape[0] < n:
         raise UsageError(f"--data {args.data!r} gave {real.shape[0]} clips, fewer than --num-videos {n}")

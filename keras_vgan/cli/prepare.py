@@ -29,6 +29,9 @@ def add_parser(subparsers):
                         help="clips per shard (default: 256; ~50 MB at 16x64x64x3)")
     parser.add_argument("--labels", action="store_true",
                         help="store each clip's class (its folder's name; see manifest.json's class_names)")
+    parser.add_argument("--layout", metavar="ORDER",
+                        help="axis order of a .npy array: NTHW (videos first) or TNHW (frames first, as Moving "
+                             "MNIST's file); default: read from its shape, which warns or stops where it cannot tell")
     parser.add_argument("--num-videos", type=positive_int,
                         help="how many videos to render (built-in sources only)")
     parser.add_argument("--compression", choices=("none", "gzip"), default="none",
@@ -46,6 +49,8 @@ def source_options(args):
         if args.clips_per_video != 1 or args.frame_step != 1 or args.fps is not None:
             raise UsageError(f"--clips-per-video, --frame-step and --fps do not apply to the built-in "
                              f"source {args.source!r}")
+        if args.layout is not None:
+            raise UsageError(f"--layout applies to .npy arrays only, not to the built-in source {args.source!r}")
         options = {"seed": args.seed}
         if args.num_videos:
             options["num_videos"] = args.num_videos
@@ -54,6 +59,8 @@ def source_options(args):
         raise UsageError("--num-videos applies to built-in sources only")
     options = {"clips_per_video": args.clips_per_video, "frame_step": args.frame_step,
                "clip_sampling": "even", "crop": "center"}
+    if args.layout is not None:
+        options["layout"] = args.layout
     if args.fps is not None:
         if args.fps <= 0:
             raise UsageError(f"--fps must be positive, got {args.fps}")
@@ -63,12 +70,14 @@ def source_options(args):
 
 def run(args):
     from keras_vgan.datasets.sources import load_source
+    from keras_vgan.datasets.summary import describe_source
     from keras_vgan.datasets.tfrecord import write_tfrecord_shards
 
     # A fixed visiting order, evenly spread clips and centre crops: the same
     # command writes the same shards; training shuffles them anyway.
     clips = load_source(args.source, frames=args.frames, height=args.size, width=args.size,
                         channels=args.channels, labels=args.labels, shuffle=False, **source_options(args))
+    print(describe_source(clips, args.source), flush=True)
 
     def progress(count):
         print(f"keras-vgan prepare: {count} clips written", flush=True)

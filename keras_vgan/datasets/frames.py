@@ -14,6 +14,7 @@ from keras_vgan.datasets.clip_options import check_clip_options
 from keras_vgan.datasets.decoding import decoded_clips_dataset, probe_usable_items
 from keras_vgan.datasets.files import IMAGE_EXTENSIONS, natural_sort_key, parent_folder_labels, walk_directory
 from keras_vgan.datasets.skipping import SkipItem, SkipTracker
+from keras_vgan.datasets.summary import DataSummary, attach_summary
 
 
 def find_frame_folders(root, extensions=IMAGE_EXTENSIONS):
@@ -71,11 +72,13 @@ def from_frame_folders(root, frames=16, height=64, width=64, channels=3, frame_s
     for folder, reason in unreadable.items():
         tracker.skip(f"folder {folder}", reason)
     read_flag = cv2.IMREAD_GRAYSCALE if channels == 1 else cv2.IMREAD_COLOR
+    first_frames = {}
 
     def probe(folder):
         first = cv2.imread(folders[folder][0], read_flag)
         if first is None:
             raise SkipItem(f"its first frame {folders[folder][0]} does not decode")
+        first_frames[folder] = first.shape[:2]
         return len(folders[folder]), float(source_fps or 0.0)
 
     def read_frames(folder, indices):
@@ -102,4 +105,10 @@ def from_frame_folders(root, frames=16, height=64, width=64, channels=3, frame_s
         class_names=class_names if labels else None, num_parallel_calls=num_parallel_calls,
         deterministic=deterministic)
     dataset.folders = list(usable)
-    return dataset
+    # Frames are read as `channels` straight away, so the summary reports no colour conversion.
+    return attach_summary(dataset, DataSummary(
+        kind="frame folders", num_items=len(usable), item_name="frame folder", total_items=tracker.total,
+        frame_counts=tuple(count for count, _ in infos), frame_sizes=tuple(first_frames[f] for f in usable),
+        channels=channels, dtype="uint8", value_range=(0, 255), frame_step=frame_step, fps=fps,
+        clips_per_item=clips_per_video, clip_sampling=clip_sampling, crop=crop,
+        num_classes=len(class_names) if labels else None))

@@ -151,5 +151,10 @@ def moving_mnist(num_videos=10000, frames=SEQUENCE_LENGTH, height=None, width=No
     """
     videos = generate_moving_mnist(num_videos, frames, num_digits, mnist_path=mnist_path, split=split,
                                    seed=seed)
-    return from_array(videos, frames=clip_frames, height=height, width=width, channels=channels,
-                      seed=seed, **options)
+    # Generated videos-first: no layout to guess.
+    options.setdefault("layout", "NTHWC")
+    clips = from_array(videos, frames=clip_frames, height=height, width=width, channels=channels,
+                       seed=seed, **options)
+    clips.data_summary.kind = "built-in, generated from MNIST digits"
+    clips.data_summary.layout_note = None
+    return clips

@@ -124,7 +124,9 @@ def load_source(spec, frames=16, height=64, width=64, channels=3, labels=False, 
     nothing is a ValueError (or FileNotFoundError for a missing path).
 
     The dataset is finite (one pass); `make_training_dataset` repeats,
-    shuffles and batches it.
+    shuffles and batches it. Its `data_summary` (see `describe_source`) says
+    what the source holds and how its clips are made; for a `.npy` array,
+    `layout=` says its axis order where the shape does not (`from_npy`).
 
     Example:
     >>> clips = load_source("moving_digits", frames=8, height=32, width=32, channels=1,
@@ -133,6 +135,14 @@ def load_source(spec, frames=16, height=64, width=64, channels=3, labels=False, 
     TensorShape([8, 32, 32, 1])
     >>> clips = load_source("data/UCF-101", labels=True)  # doctest: +SKIP
     """
+    dataset = _load_source(spec, frames, height, width, channels, labels, shuffle, options)
+    summary = getattr(dataset, "data_summary", None)
+    if summary is not None:
+        summary.source = os.fspath(spec).strip()
+    return dataset
+
+
+def _load_source(spec, frames, height, width, channels, labels, shuffle, options):
     if not isinstance(spec, (str, os.PathLike)):
         raise ValueError(f"data source must be a string or path, got {type(spec).__name__} {spec!r}")
     text = os.fspath(spec).strip()

@@ -13,6 +13,7 @@ import numpy as np
 import tensorflow as tf
 
 from keras_vgan.datasets.clip_options import check_channels
+from keras_vgan.datasets.summary import DataSummary, attach_summary
 from keras_vgan.pixels import to_unit_range
 from keras_vgan.validation import check_int
 
@@ -139,7 +140,11 @@ def render_bouncing_shapes(num_videos=2048, frames=16, height=64, width=64, chan
 
 
 def _as_dataset(videos):
-    return tf.data.Dataset.from_tensor_slices(videos).map(to_unit_range, num_parallel_calls=tf.data.AUTOTUNE)
+    dataset = tf.data.Dataset.from_tensor_slices(videos).map(to_unit_range, num_parallel_calls=tf.data.AUTOTUNE)
+    count, frames, height, width, channels = videos.shape
+    return attach_summary(dataset, DataSummary(
+        kind="built-in, procedural", num_items=count, frame_counts=(frames,), frame_sizes=((height, width),),
+        channels=channels, dtype=str(videos.dtype), value_range=(0, 255)))
 
 
 def moving_digits(num_videos=2048, frames=16, height=64, width=64, channels=1, num_digits=(1, 2), seed=0):

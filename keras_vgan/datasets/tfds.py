@@ -11,6 +11,7 @@ import tensorflow as tf
 from keras_vgan.datasets.clip_options import check_clip_options
 from keras_vgan.datasets.pipeline import with_element_seeds
 from keras_vgan.datasets.tensor_clips import long_enough, process_video_tensor
+from keras_vgan.datasets.summary import DataSummary, attach_summary
 
 INSTALL_HINT = "pip install tensorflow-datasets"
 
@@ -95,4 +96,22 @@ def from_tfds(name, split="train", frames=16, height=64, width=64, channels=3, l
             clips.class_names = list(feature(label_key).names) if feature else None
         except (KeyError, AttributeError, TypeError):
             clips.class_names = None
-    return clips
+    return attach_summary(clips, _tfds_summary(name, split, info, dataset.element_spec[key], frame_step,
+                                               clips_per_video, clip_sampling, crop,
+                                               getattr(clips, "class_names", None)))
+
+
+def _tfds_summary(name, split, info, video_spec, frame_step, clips_per_video, clip_sampling, crop, class_names):
+    """What TFDS's metadata says about a split: its example count and the video feature's static shape."""
+    try:
+        num_examples = int(info.splits[split].num_examples)
+    except Exception:  # an unknown split expression or info without counts: say nothing rather than guess
+        num_examples = None
+    shape = video_spec.shape.as_list()
+    fixed = shape[0] is not None
+    return DataSummary(
+        kind=f"TFDS {name}:{split}", num_items=num_examples, frame_counts=(shape[0],) if fixed else None,
+        frame_sizes=(tuple(shape[1:3]),) if None not in shape[1:3] else None, channels=shape[3],
+        dtype=video_spec.dtype.name, value_range=(0, 255) if video_spec.dtype == tf.uint8 else None,
+        frame_step=frame_step, clips_per_item=clips_per_video, clip_sampling=clip_sampling, crop=crop,
+        num_classes=len(class_names) if class_names else None)

@@ -29,6 +29,7 @@ from keras_vgan.datasets.files import is_glob
 from keras_vgan.datasets.pipeline import with_element_seeds
 from keras_vgan.datasets.skipping import SkippedItemWarning
 from keras_vgan.datasets.tensor_clips import process_video_tensor
+from keras_vgan.datasets.summary import DataSummary, attach_summary
 from keras_vgan.pixels import as_uint8_array, to_unit_range
 from keras_vgan.validation import check_choice, check_positive_int
 
@@ -338,4 +339,10 @@ def from_tfrecord(path, frames=None, height=None, width=None, channels=None, lab
         dataset.class_names = manifest.get("class_names") if manifest is not None else None
     dataset.manifest = manifest
     dataset.files = files
-    return dataset
+    num_clips = manifest.get("num_clips") if manifest is not None else None
+    return attach_summary(dataset, DataSummary(
+        kind="TFRecord shards" + ("" if manifest is not None else ", no manifest"), num_items=num_clips,
+        item_name="stored clip", frame_counts=(shape[0],), frame_sizes=(tuple(shape[1:3]),), channels=shape[3],
+        dtype="uint8", value_range=(0, 255), frame_step=frame_step,
+        clips_per_item=clips_per_video if frames is not None else 1, clip_sampling=clip_sampling, crop=crop,
+        num_classes=len(dataset.class_names) if labels and dataset.class_names else None))

@@ -17,6 +17,7 @@ from keras_vgan.datasets.clip_options import check_clip_options
 from keras_vgan.datasets.decoding import decoded_clips_dataset, probe_usable_items
 from keras_vgan.datasets.files import VIDEO_EXTENSIONS, is_glob, parent_folder_labels, walk_directory
 from keras_vgan.datasets.skipping import SkipItem, SkipTracker
+from keras_vgan.datasets.summary import DataSummary, attach_summary
 
 # FFmpeg threads per open file (0 lets FFmpeg use one per core). tf.data
 # already decodes one file per core; FFmpeg's frame threads on top cost as
@@ -41,6 +42,12 @@ def probe_video(path):
     >>> probe_video("clip.mp4")  # doctest: +SKIP
     (250, 25.0)
     """
+    count, fps, _ = probe_video_frame(path)
+    return count, fps
+
+
+def probe_video_frame(path):
+    """`probe_video`'s (frame count, frames per second), plus the first frame's shape (H, W, C)."""
     try:
         size = os.path.getsize(path)
     except OSError as error:
@@ -64,7 +71,7 @@ def probe_video(path):
             while capture.grab():
                 count += 1
         fps = fps if fps and fps == fps and fps > 0 else 0.0
-        return int(count), float(fps)
+        return int(count), float(fps), frame.shape
     finally:
         capture.release()
 
@@ -182,7 +189,14 @@ def from_video_files(paths, frames=16, height=64, width=64, channels=3, frame_st
     for folder, reason in unreadable_folders.items():
         tracker.skip(f"folder {folder}", reason)
 
-    usable, infos = probe_usable_items(files, probe_video, tracker, frames, frame_step, fps,
+    first_frames = {}
+
+    def probe(path):
+        # The first frame's size is kept for the data summary, at no extra decoding.
+        count, source_fps, first_frames[path] = probe_video_frame(path)
+        return count, source_fps
+
+    usable, infos = probe_usable_items(files, probe, tracker, frames, frame_step, fps,
                                        source=os.fspath(paths) if isinstance(paths, (str, os.PathLike))
                                        else f"{len(files)} paths")
     label_list = None
@@ -196,4 +210,9 @@ def from_video_files(paths, frames=16, height=64, width=64, channels=3, frame_st
         class_names=class_names if labels else None, num_parallel_calls=num_parallel_calls,
         deterministic=deterministic)
     dataset.files = list(usable)
-    return dataset
+    return attach_summary(dataset, DataSummary(
+        kind="video files", num_items=len(usable), item_name="video file", total_items=tracker.total,
+        frame_counts=tuple(count for count, _ in infos),
+        frame_sizes=tuple(first_frames[path][:2] for path in usable), channels=3, dtype="uint8",
+        value_range=(0, 255), frame_step=frame_step, fps=fps, clips_per_item=clips_per_video,
+        clip_sampling=clip_sampling, crop=crop, num_classes=len(class_names) if labels else None))
