@@ -167,8 +167,8 @@ def test_evaluate_prints_the_summary_and_takes_layout(tmp_path, monkeypatch, cap
     gan.save(tmp_path / "model.keras")
     monkeypatch.setattr(i3d, "resolve_weights", lambda path=None: "weights")
     # Scores are not what this test is about: features are the clips' means, cheap and deterministic.
-    fvd = importlib.import_module("keras_vgan.metrics.fvd")  # the module, not the function of that name
-    monkeypatch.setattr(fvd, "video_features", lambda videos, **options: np.stack(
+    features = importlib.import_module("keras_vgan.metrics.features")
+    monkeypatch.setattr(features, "video_features", lambda videos, **options: np.stack(
         [np.asarray(v, np.float64).mean(axis=(1, 2, 3)) for v in videos]))
     path = tmp_path / "subset.npy"
     np.save(path, _frames_first(20, 100, size=16))
