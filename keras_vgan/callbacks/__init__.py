@@ -3,7 +3,8 @@
 from keras_vgan.callbacks.checkpoint import TrainingCheckpoint, TrainingProgress
 from keras_vgan.callbacks.fvd import FVDCallback
 from keras_vgan.callbacks.samples import SampleGrid
+from keras_vgan.callbacks.schedule import EpochSchedule, StepSchedule
 from keras_vgan.callbacks.tensorboard_samples import TensorBoardSamples, animated_image_summary
 
-__all__ = ["FVDCallback", "SampleGrid", "TensorBoardSamples", "TrainingCheckpoint", "TrainingProgress",
-           "animated_image_summary"]
+__all__ = ["EpochSchedule", "FVDCallback", "SampleGrid", "StepSchedule", "TensorBoardSamples", "TrainingCheckpoint",
+           "TrainingProgress", "animated_image_summary"]

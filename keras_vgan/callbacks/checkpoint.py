@@ -25,6 +25,7 @@ from typing import NamedTuple
 import keras
 import tensorflow as tf
 
+from keras_vgan.callbacks.schedule import StepSchedule
 from keras_vgan.validation import check_positive_ints
 
 
@@ -67,7 +68,8 @@ class TrainingCheckpoint(keras.callbacks.Callback):
         super().__init__()
         check_positive_ints(every_n_steps=every_n_steps, max_to_keep=max_to_keep)
         self.directory = os.fspath(directory)
-        self.every_n_steps = every_n_steps
+        self.schedule = StepSchedule(every_n_steps)
+        self.every_n_steps = self.schedule.every_n_steps
         self.max_to_keep = max_to_keep
         self._checkpoint = None
         self._manager = None
@@ -184,7 +186,7 @@ class TrainingCheckpoint(keras.callbacks.Callback):
                                           self._epoch_offset + done)
         last_of_epoch = done == (self.params or {}).get("steps")
         # The epoch-end save follows the epoch's last step at once; saving here too would be wasted.
-        if not last_of_epoch and self._progress.step - self._saved_step >= self.every_n_steps:
+        if not last_of_epoch and self.schedule.due(self._progress.step, self._saved_step):
             self.save()
 
     def on_epoch_end(self, epoch, logs=None):

@@ -4,6 +4,7 @@ import keras
 import tensorflow as tf
 
 from keras_vgan import video_io
+from keras_vgan.callbacks.schedule import EpochSchedule
 from keras_vgan.validation import check_positive_int, check_positive_ints
 
 
@@ -62,7 +63,8 @@ class TensorBoardSamples(keras.callbacks.TensorBoard):
         if fps > video_io.MAX_GIF_FPS:
             raise ValueError(f"fps={fps:g} is too high for a GIF; expected at most {video_io.MAX_GIF_FPS}")
         self.num_videos = num_videos
-        self.every_n_epochs = every_n_epochs
+        self.schedule = EpochSchedule(every_n_epochs)
+        self.every_n_epochs = self.schedule.every_n_epochs
         self.seed = seed
         self.use_ema = use_ema
         self.fps = fps
@@ -89,6 +91,5 @@ class TensorBoardSamples(keras.callbacks.TensorBoard):
 
     def on_epoch_end(self, epoch, logs=None):
         super().on_epoch_end(epoch, logs)
-        epoch_number = epoch + 1
-        if epoch_number % self.every_n_epochs == 0 or epoch_number == self.params.get("epochs"):
+        if self.schedule.due(epoch, (self.params or {}).get("epochs")):
             self.write_samples(epoch)
