@@ -94,8 +94,51 @@ def test_tensorboard_samples_log_scalars_and_an_animated_gif_in_one_event_file(t
     np.testing.assert_array_equal(np.asarray(gif.convert("L")), expected[0, ..., 0])
 
 
+def scalar_steps(log_dir):
+    """{tag: [steps]} of every scalar in the event files under `log_dir`."""
+    steps = {}
+    for event_file in sorted(glob.glob(os.path.join(log_dir, "**", "events.out.tfevents.*"), recursive=True)):
+        for event in tf.compat.v1.train.summary_iterator(event_file):
+            for value in event.summary.value:
+                if value.metadata.plugin_data.plugin_name == "scalars":
+                    steps.setdefault(value.tag, []).append(event.step)
+    return steps
+
+
+def image_steps(log_dir):
+    return sorted(event.step for event_file in glob.glob(os.path.join(log_dir, "train", "events.out.tfevents.*"))
+                  for event in tf.compat.v1.train.summary_iterator(event_file)
+                  for value in event.summary.value if value.HasField("image"))
+
+
+def test_tensorboard_samples_log_every_n_steps_writes_per_step_curves_that_continue_after_a_resume(tmp_path):
+    gan = tiny_gan()
+    options = dict(num_videos=2, log_every_n_steps=2, write_graph=False, profile_batch=0)
+    gan.fit(clips(), epochs=2, steps_per_epoch=3, verbose=0, callbacks=[TensorBoardSamples(str(tmp_path), **options)])
+    # A second fit, as a resumed run makes: its steps go on from 7, not from 1 again.
+    gan.fit(clips(), epochs=3, initial_epoch=2, steps_per_epoch=3, verbose=0,
+            callbacks=[TensorBoardSamples(str(tmp_path), **options)])
+    steps = scalar_steps(str(tmp_path))
+    for name in ("d_loss", "g_loss", "real_score", "fake_score"):
+        assert steps[f"batch_{name}"] == [2, 4, 6, 8], name
+        # Every epoch, although epochs end on steps 3 and 9, which are not multiples of 2.
+        assert steps[f"epoch_{name}"] == [0, 1, 2], name
+    assert image_steps(str(tmp_path)) == [0, 1, 2]
+
+
+def test_tensorboard_samples_log_only_per_epoch_by_default(tmp_path):
+    gan = tiny_gan()
+    gan.fit(clips(), epochs=1, steps_per_epoch=2, verbose=0,
+            callbacks=[TensorBoardSamples(str(tmp_path), num_videos=2, write_graph=False, profile_batch=0)])
+    assert not any(tag.startswith("batch_") for tag in scalar_steps(str(tmp_path)))
+
+
 def test_tensorboard_samples_rejects_bad_options(tmp_path):
     with pytest.raises(ValueError, match="fps"):
         TensorBoardSamples(str(tmp_path), fps=100)
     with pytest.raises(ValueError, match="num_videos"):
         TensorBoardSamples(str(tmp_path), num_videos=0)
+    with pytest.raises(ValueError, match="log_every_n_steps=0"):
+        TensorBoardSamples(str(tmp_path), log_every_n_steps=0)
+    with pytest.raises(ValueError, match="update_freq='batch' is not valid with log_every_n_steps=5"):
+        TensorBoardSamples(str(tmp_path), log_every_n_steps=5, update_freq="batch")
