@@ -213,7 +213,7 @@ def encode_gif(video, fps=8):
     >>> data[:6]
     b'GIF89a'
     """
-    from PIL import Image  # Pillow comes with matplotlib; imported here as only GIFs need it.
+    from PIL import Image  # Imported here: only GIFs need it.
 
     video = _as_video(video)
     fps = _check_fps(fps)
