@@ -8,20 +8,9 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
+from helpers import LATENT_DIM, SHAPE, VIDEO_SHAPE, clips, tiny_discriminator, tiny_gan, tiny_generator
 from keras_vgan.datasets.synthetic import moving_digits
-from keras_vgan.models import VideoGAN, build_video_discriminator, build_video_generator
-
-SHAPE = dict(frames=4, height=16, width=16, channels=1)
-
-
-def tiny_gan(ema_decay=None, discriminators=1):
-    generator = build_video_generator(**SHAPE, latent_dim=8, base_filters=4)
-    critics = [build_video_discriminator(**SHAPE, base_filters=4, name=f"critic_{i}") for i in range(discriminators)]
-    return VideoGAN(generator, critics if discriminators > 1 else critics[0], ema_decay=ema_decay)
-
-
-def clips(n=16):
-    return moving_digits(n, **SHAPE, seed=0).batch(8)
+from keras_vgan.models import VideoGAN
 
 
 def snapshot(model):
@@ -73,12 +62,12 @@ def test_several_discriminators_are_all_trained():
 
 
 def test_conditional_batches_reach_both_networks():
-    noise, labels = keras.Input((8,)), keras.Input((), dtype="int32")
-    label_code = keras.layers.Embedding(3, 8)(labels)
-    unconditional = build_video_generator(**SHAPE, latent_dim=8, base_filters=4)
+    noise, labels = keras.Input((LATENT_DIM,)), keras.Input((), dtype="int32")
+    label_code = keras.layers.Embedding(3, LATENT_DIM)(labels)
+    unconditional = tiny_generator()
     generator = keras.Model([noise, labels], unconditional(keras.layers.Add()([noise, label_code])))
-    video, video_labels = keras.Input((4, 16, 16, 1)), keras.Input((), dtype="int32")
-    features = build_video_discriminator(**SHAPE, base_filters=4)(video)
+    video, video_labels = keras.Input(VIDEO_SHAPE), keras.Input((), dtype="int32")
+    features = tiny_discriminator()(video)
     projection = keras.layers.Embedding(3, 1)(video_labels)
     discriminator = keras.Model([video, video_labels], keras.layers.Add()([features, projection]))
     gan = VideoGAN(generator, discriminator)
@@ -118,8 +107,7 @@ def test_keras_round_trip_gives_identical_videos(tmp_path):
 
 
 def test_constructor_and_compile_errors_name_the_value():
-    generator = build_video_generator(**SHAPE, latent_dim=8, base_filters=4)
-    discriminator = build_video_discriminator(**SHAPE, base_filters=4)
+    generator, discriminator = tiny_generator(), tiny_discriminator()
     with pytest.raises(ValueError, match="ema_decay=1.5"):
         VideoGAN(generator, discriminator, ema_decay=1.5)
     with pytest.raises(ValueError, match="discriminator="):
