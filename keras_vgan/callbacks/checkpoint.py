@@ -58,7 +58,7 @@ class TrainingCheckpoint(keras.callbacks.Callback):
 
     Example:
     >>> checkpoint = TrainingCheckpoint("runs/demo/checkpoints", every_n_steps=50)
-    >>> progress = checkpoint.restore(gan)           # TrainingProgress(step=0, ...) on a fresh run
+    >>> progress = checkpoint.restore(gan)  # TrainingProgress(step=0, ...) on a fresh run  # doctest: +SKIP
     >>> gan.fit(data, epochs=10, steps_per_epoch=100, initial_epoch=progress.epoch,
     ...         callbacks=[checkpoint])  # doctest: +SKIP
     (`keras_vgan.training.train` also resumes mid-epoch.)

@@ -38,7 +38,7 @@ class SampleGrid(keras.callbacks.Callback):
         scale: integer nearest-neighbour upscaling of every file.
 
     Example:
-    >>> gan.fit(clips, epochs=10, callbacks=[SampleGrid("runs/demo/samples", num_videos=8)])
+    >>> gan.fit(clips, epochs=10, callbacks=[SampleGrid("runs/demo/samples", num_videos=8)])  # doctest: +SKIP
     """
 
     def __init__(self, directory, num_videos=8, every_n_epochs=1, seed=1234, use_ema=True,

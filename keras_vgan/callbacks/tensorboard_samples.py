@@ -16,7 +16,8 @@ def animated_image_summary(tag, gif_bytes, height, width, channels):
     would PNG-encode a still image instead.)
 
     Example:
-    >>> gif = video_io.encode_gif(video)                    # video: (T, H, W, C) uint8
+    >>> video = np.zeros((4, 16, 16, 1), np.uint8)         # (T, H, W, C)
+    >>> gif = video_io.encode_gif(video)
     >>> summary = animated_image_summary("samples", gif, *video.shape[1:])
     >>> tf.summary.experimental.write_raw_pb(summary.SerializeToString(), step=0)  # doctest: +SKIP
     """

@@ -24,7 +24,7 @@ def spherical_interpolation(start, end, steps):
 
     Example:
     >>> points = spherical_interpolation(np.array([1.0, 0.0]), np.array([0.0, 1.0]), 3)
-    >>> np.round(points, 3).tolist()
+    >>> points.astype(float).round(3).tolist()
     [[1.0, 0.0], [0.707, 0.707], [0.0, 1.0]]
     """
     start = np.asarray(start, np.float64)

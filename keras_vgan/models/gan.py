@@ -45,7 +45,7 @@ class VideoGAN(keras.Model):
     ...                build_video_discriminator(8, 32, 32, 1, base_filters=8))
     >>> gan.compile(g_optimizer=keras.optimizers.Adam(2e-4, beta_1=0.5),
     ...             d_optimizer=keras.optimizers.Adam(2e-4, beta_1=0.5), loss="hinge")
-    >>> history = gan.fit(moving_digits(64, frames=8, height=32, width=32).batch(16), epochs=1)
+    >>> history = gan.fit(moving_digits(64, frames=8, height=32, width=32).batch(16), epochs=1, verbose=0)
     >>> gan.generate(4, seed=0).shape
     (4, 8, 32, 32, 1)
     """
