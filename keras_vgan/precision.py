@@ -3,8 +3,8 @@
 `precision="auto"` picks:
   * `mixed_bfloat16` on TPUs, and on CPUs with native bf16 arithmetic
     (x86 AVX512-BF16 or AMX-BF16, Arm BF16) when TensorFlow's oneDNN kernels
-    are on: a vgan-64 training step ran 1.7× faster than in float32 on a
-    2-core AMX Xeon, its convolution kernels 2× (BENCHMARKS.md);
+    are on, where it trains faster than float32 (BENCHMARKS.md has the
+    measurements);
   * `mixed_float16` (with loss scaling, which `VideoGAN.compile` adds) on CUDA
     GPUs with Tensor Cores (compute capability 7.0 or newer);
   * `float32` otherwise.
@@ -12,8 +12,8 @@ Variables, losses, penalties and the discriminator's logits stay float32 under
 every policy: mixed policies keep variables in float32, the models' last
 layers are float32, and the losses cast what they receive.
 
-`jit_compile="auto"` turns XLA on for GPUs and TPUs only: on CPU, XLA had not
-finished compiling the VGAN-sized training step after 10 minutes.
+`jit_compile="auto"` turns XLA on for GPUs and TPUs only: on CPU, XLA takes
+many minutes to compile the training step's 3D convolutions.
 """
 
 import functools

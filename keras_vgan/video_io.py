@@ -157,7 +157,7 @@ def encode_gif(video, fps=8):
     >>> data[:6]
     b'GIF89a'
     """
-    from PIL import Image  # Pillow comes with matplotlib; imported here as only GIFs need it.
+    from PIL import Image  # Imported here: only GIFs need it.
 
     video = _as_video(video)
     fps = _check_fps(fps)
@@ -219,7 +219,8 @@ def write_video(path, video, fps=8, format=None, scale=1):
         scale: integer nearest-neighbour upscaling, for tiny samples.
 
     Example:
-    >>> write_video("sample.mp4", model.generate(1, seed=0)[0], fps=8)
+    >>> video = np.zeros((4, 16, 16, 1), np.uint8)  # e.g. model.generate(1, seed=0)[0]
+    >>> write_video("sample.mp4", video, fps=8)
     'sample.mp4'
     """
     chosen = output_format(path, format)
@@ -243,7 +244,8 @@ def write_grid(path, videos, padding=1, scale=1):
     """Write a PNG grid: rows = videos, columns = time steps.
 
     Example:
-    >>> write_grid("samples.png", model.generate(8, seed=0))
+    >>> videos = np.zeros((8, 4, 16, 16, 1), np.uint8)  # e.g. model.generate(8, seed=0)
+    >>> write_grid("samples.png", videos)
     'samples.png'
     """
     chosen = output_format(path)
@@ -261,7 +263,8 @@ def write_animated_grid(path, videos, columns=None, fps=8, padding=1, format=Non
     """Write many videos tiled side by side and playing together, as .gif, .mp4 or .webm.
 
     Example:
-    >>> write_animated_grid("samples.mp4", model.generate(16, seed=0), columns=4)
+    >>> videos = np.zeros((16, 4, 16, 16, 1), np.uint8)  # e.g. model.generate(16, seed=0)
+    >>> write_animated_grid("samples.mp4", videos, columns=4)
     'samples.mp4'
     """
     chosen = output_format(path, format)

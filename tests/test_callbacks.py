@@ -2,30 +2,18 @@ import glob
 import io
 import os
 
-import keras
 import numpy as np
 import pytest
 import tensorflow as tf
 from PIL import Image
 
 from keras_vgan import video_io
+from helpers import eager_gan, endless_clips
 from keras_vgan.callbacks import SampleGrid, TensorBoardSamples
-from keras_vgan.datasets.synthetic import moving_digits
-from keras_vgan.models import VideoGAN, build_video_discriminator, build_video_generator
-
-SHAPE = dict(frames=4, height=16, width=16, channels=1)
 
 
 def tiny_gan():
-    keras.utils.set_random_seed(0)  # the same initial weights every run
-    gan = VideoGAN(build_video_generator(**SHAPE, latent_dim=8, base_filters=4),
-                   build_video_discriminator(**SHAPE, base_filters=4), ema_decay=0.9)
-    gan.compile(run_eagerly=True)  # a few eager steps are quicker than tracing the train step
-    return gan
-
-
-def clips():
-    return moving_digits(8, **SHAPE, seed=0).batch(4).repeat()
+    return eager_gan(seed=0)  # the same initial weights every run
 
 
 def gif_frame_count(data):
@@ -35,7 +23,7 @@ def gif_frame_count(data):
 def test_sample_grid_writes_png_gif_and_mp4_on_schedule(tmp_path):
     gan = tiny_gan()
     callback = SampleGrid(tmp_path, num_videos=3, every_n_epochs=2, seed=5, formats=("png", "gif", "mp4"))
-    gan.fit(clips(), epochs=3, steps_per_epoch=1, callbacks=[callback], verbose=0)
+    gan.fit(endless_clips(), epochs=3, steps_per_epoch=1, callbacks=[callback], verbose=0)
     # Epoch 2 by the schedule, epoch 3 as the last one; not epoch 1.
     assert sorted(os.listdir(tmp_path)) == [f"epoch_000{e}.{f}" for e in (2, 3) for f in ("gif", "mp4", "png")]
     videos = gan.generate(3, seed=5)
@@ -53,7 +41,7 @@ def test_sample_grid_skips_a_failed_write_with_a_warning(tmp_path, monkeypatch):
     monkeypatch.setattr(video_io, "write_samples", fail)
     gan = tiny_gan()
     with pytest.warns(RuntimeWarning, match="No space left"):
-        history = gan.fit(clips(), epochs=1, steps_per_epoch=1, verbose=0,
+        history = gan.fit(endless_clips(), epochs=1, steps_per_epoch=1, verbose=0,
                           callbacks=[SampleGrid(tmp_path, num_videos=2, formats="gif")])
     assert len(history.epoch) == 1
 
@@ -69,7 +57,7 @@ def test_tensorboard_samples_log_scalars_and_an_animated_gif_in_one_event_file(t
     gan = tiny_gan()
     callback = TensorBoardSamples(str(tmp_path), num_videos=3, columns=3, seed=2, scale=2,
                                   update_freq="epoch", write_graph=False, profile_batch=0)
-    gan.fit(clips(), epochs=2, steps_per_epoch=1, callbacks=[callback], verbose=0)
+    gan.fit(endless_clips(), epochs=2, steps_per_epoch=1, callbacks=[callback], verbose=0)
     event_files = glob.glob(str(tmp_path / "train" / "events.out.tfevents.*"))
     assert len(event_files) == 1  # one writer: TensorBoard keeps polling it
     scalars, images = {}, {}
@@ -94,8 +82,51 @@ def test_tensorboard_samples_log_scalars_and_an_animated_gif_in_one_event_file(t
     np.testing.assert_array_equal(np.asarray(gif.convert("L")), expected[0, ..., 0])
 
 
+def scalar_steps(log_dir):
+    """{tag: [steps]} of every scalar in the event files under `log_dir`."""
+    steps = {}
+    for event_file in sorted(glob.glob(os.path.join(log_dir, "**", "events.out.tfevents.*"), recursive=True)):
+        for event in tf.compat.v1.train.summary_iterator(event_file):
+            for value in event.summary.value:
+                if value.metadata.plugin_data.plugin_name == "scalars":
+                    steps.setdefault(value.tag, []).append(event.step)
+    return steps
+
+
+def image_steps(log_dir):
+    return sorted(event.step for event_file in glob.glob(os.path.join(log_dir, "train", "events.out.tfevents.*"))
+                  for event in tf.compat.v1.train.summary_iterator(event_file)
+                  for value in event.summary.value if value.HasField("image"))
+
+
+def test_tensorboard_samples_log_every_n_steps_writes_per_step_curves_that_continue_after_a_resume(tmp_path):
+    gan = tiny_gan()
+    options = dict(num_videos=2, log_every_n_steps=2, write_graph=False, profile_batch=0)
+    gan.fit(endless_clips(), epochs=2, steps_per_epoch=3, verbose=0, callbacks=[TensorBoardSamples(str(tmp_path), **options)])
+    # A second fit, as a resumed run makes: its steps go on from 7, not from 1 again.
+    gan.fit(endless_clips(), epochs=3, initial_epoch=2, steps_per_epoch=3, verbose=0,
+            callbacks=[TensorBoardSamples(str(tmp_path), **options)])
+    steps = scalar_steps(str(tmp_path))
+    for name in ("d_loss", "g_loss", "real_score", "fake_score"):
+        assert steps[f"batch_{name}"] == [2, 4, 6, 8], name
+        # Every epoch, although epochs end on steps 3 and 9, which are not multiples of 2.
+        assert steps[f"epoch_{name}"] == [0, 1, 2], name
+    assert image_steps(str(tmp_path)) == [0, 1, 2]
+
+
+def test_tensorboard_samples_log_only_per_epoch_by_default(tmp_path):
+    gan = tiny_gan()
+    gan.fit(endless_clips(), epochs=1, steps_per_epoch=2, verbose=0,
+            callbacks=[TensorBoardSamples(str(tmp_path), num_videos=2, write_graph=False, profile_batch=0)])
+    assert not any(tag.startswith("batch_") for tag in scalar_steps(str(tmp_path)))
+
+
 def test_tensorboard_samples_rejects_bad_options(tmp_path):
     with pytest.raises(ValueError, match="fps"):
         TensorBoardSamples(str(tmp_path), fps=100)
     with pytest.raises(ValueError, match="num_videos"):
         TensorBoardSamples(str(tmp_path), num_videos=0)
+    with pytest.raises(ValueError, match="log_every_n_steps=0"):
+        TensorBoardSamples(str(tmp_path), log_every_n_steps=0)
+    with pytest.raises(ValueError, match="update_freq='batch' is not valid with log_every_n_steps=5"):
+        TensorBoardSamples(str(tmp_path), log_every_n_steps=5, update_freq="batch")

@@ -11,11 +11,9 @@ from PIL import Image
 
 from keras_vgan import video_io
 from keras_vgan.cli import main
+from helpers import tiny_gan
 from keras_vgan.cli.interpolate import spherical_interpolation
-from keras_vgan.models import VideoGAN, build_video_discriminator, build_video_generator
 from keras_vgan.noise import latent_noise
-
-SHAPE = dict(frames=4, height=16, width=16, channels=1)
 
 
 @pytest.fixture(scope="module")
@@ -23,9 +21,7 @@ def run_dir(tmp_path_factory):
     """A run directory with a model.keras, built under mixed_bfloat16 as `auto` picks on bf16 CPUs."""
     keras.mixed_precision.set_global_policy("mixed_bfloat16")
     try:
-        keras.utils.set_random_seed(0)
-        gan = VideoGAN(build_video_generator(**SHAPE, latent_dim=8, base_filters=4),
-                       build_video_discriminator(**SHAPE, base_filters=4), ema_decay=0.9)
+        gan = tiny_gan(ema_decay=0.9, seed=0)
         rng = np.random.default_rng(1)
         gan.ema_generator.set_weights([w + rng.normal(0, 0.5, w.shape).astype(w.dtype) if w.ndim > 1 else w
                                        for w in gan.ema_generator.get_weights()])

@@ -1,4 +1,5 @@
 import os
+import re
 import subprocess
 import sys
 
@@ -51,6 +52,9 @@ def test_train_writes_samples_tensorboard_and_model(tmp_path):
         capture_output=True, text=True, timeout=300,
     )
     assert result.returncode == 0, result.stderr[-3000:]
+    # Only its own lines: none of TensorFlow's start-up records (oneDNN, CUDA, cuInit, absl).
+    assert not re.search(r"^([IWEF]\d{4} \d\d:\d\d:\d\d|WARNING: All log messages before absl)", result.stderr,
+                         re.MULTILINE), result.stderr[-3000:]
     run = tmp_path / "tiny"
     assert (run / "model.keras").is_file() and (run / "config.json").is_file()
     assert sorted(p.name for p in (run / "samples").glob("*.png")) == ["epoch_0001.png", "epoch_0002.png",

@@ -1,22 +1,18 @@
 import keras
 import numpy as np
 
-from keras_vgan.datasets.synthetic import moving_digits
-from keras_vgan.models import VideoGAN, build_video_discriminator, build_video_generator
+from helpers import LATENT_DIM, endless_clips, tiny_gan
 from keras_vgan.noise import latent_noise
 from keras_vgan.pixels import to_uint8
 
-SHAPE = dict(frames=4, height=16, width=16, channels=1)
 DECAY = 0.9
 
 
-def tiny_gan():
-    gan = VideoGAN(build_video_generator(**SHAPE, latent_dim=8, base_filters=4),
-                   build_video_discriminator(**SHAPE, base_filters=4), ema_decay=DECAY)
+def fast_moving_gan():
     # A large learning rate so that one step moves the weights far more than float rounding.
     # Eager steps: quicker than tracing for three steps, and the same train_step code.
-    gan.compile(g_optimizer=keras.optimizers.Adam(0.05), d_optimizer=keras.optimizers.Adam(0.05), run_eagerly=True)
-    return gan
+    return tiny_gan(ema_decay=DECAY, compile_options=dict(
+        g_optimizer=keras.optimizers.Adam(0.05), d_optimizer=keras.optimizers.Adam(0.05), run_eagerly=True))
 
 
 class WeightLog(keras.callbacks.Callback):
@@ -40,9 +36,9 @@ class WeightLog(keras.callbacks.Callback):
 
 
 def test_ema_follows_the_decay_formula_step_by_step():
-    gan = tiny_gan()
+    gan = fast_moving_gan()
     log = WeightLog()
-    gan.fit(moving_digits(8, **SHAPE, seed=0).batch(4).repeat(), epochs=1, steps_per_epoch=3,
+    gan.fit(endless_clips(), epochs=1, steps_per_epoch=3,
             callbacks=[log], verbose=0, shuffle=False)
     assert len(log.raw) == 4
     for before, after in zip(log.raw[0], log.ema[0]):
@@ -59,10 +55,9 @@ def test_ema_follows_the_decay_formula_step_by_step():
 
 
 def test_sampling_uses_the_ema_weights_and_they_survive_saving(tmp_path):
-    gan = tiny_gan()
-    gan.fit(moving_digits(8, **SHAPE, seed=0).batch(4).repeat(), epochs=1, steps_per_epoch=2, verbose=0,
-            shuffle=False)
-    noise = latent_noise(3, 8, seed=4)
+    gan = fast_moving_gan()
+    gan.fit(endless_clips(), epochs=1, steps_per_epoch=2, verbose=0, shuffle=False)
+    noise = latent_noise(3, LATENT_DIM, seed=4)
     ema_videos = gan.generate(3, seed=4)
     np.testing.assert_array_equal(ema_videos, to_uint8(gan.ema_generator(noise, training=False)).numpy())
     assert not np.array_equal(ema_videos, gan.generate(3, seed=4, use_ema=False))

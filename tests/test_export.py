@@ -9,19 +9,16 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
+from helpers import tiny_gan
 from keras_vgan.export import export_generator
 from keras_vgan.models import VideoGAN, build_video_discriminator, build_video_generator
 from keras_vgan.noise import latent_noise
 from keras_vgan.saving import load_video_gan
 
-SHAPE = dict(frames=4, height=16, width=16, channels=1)
-
 
 def trained_looking_gan():
     """A tiny GAN whose raw and EMA generators differ and whose videos span the pixel range."""
-    keras.utils.set_random_seed(0)
-    gan = VideoGAN(build_video_generator(**SHAPE, latent_dim=8, base_filters=4),
-                   build_video_discriminator(**SHAPE, base_filters=4), ema_decay=0.9)
+    gan = tiny_gan(ema_decay=0.9, seed=0)
     rng = np.random.default_rng(0)
     for model in (gan.generator, gan.ema_generator):
         model.set_weights([w + rng.normal(0, 0.5, w.shape).astype(w.dtype) if w.ndim > 1 else w

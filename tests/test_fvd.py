@@ -314,3 +314,14 @@ def test_evaluate_command_errors(tmp_path, capsys):
     assert "no model.keras" in capsys.readouterr().err
     assert main(["evaluate", str(tmp_path), "--data", "bouncing_shapes", "--num-videos", "1"]) == 2
     assert "--num-videos" in capsys.readouterr().err
+
+
+def test_callback_also_scores_the_last_epoch(monkeypatch):
+    # Like the sample callbacks: after epochs N, 2N, ... and after the last, so a run ends with its final scores.
+    callback = FVDCallback(_clips(4), num_videos=4, every_n_epochs=2)
+    monkeypatch.setattr(callback, "evaluate", lambda: {"fvd": 1.0, "kvd": 0.5})
+    model = FixedVideoModel()
+    model.compile(optimizer="sgd", loss="mse")
+    history = model.fit(np.zeros((2, 1)), np.zeros((2, 1)), epochs=5, verbose=0, callbacks=[callback])
+    assert [epoch + 1 for epoch, _, _ in callback.history] == [2, 4, 5]
+    assert len(history.history["fvd"]) == 3

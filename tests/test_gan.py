@@ -8,20 +8,9 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
+from helpers import LATENT_DIM, SHAPE, VIDEO_SHAPE, clips, tiny_discriminator, tiny_gan, tiny_generator
 from keras_vgan.datasets.synthetic import moving_digits
-from keras_vgan.models import VideoGAN, build_video_discriminator, build_video_generator
-
-SHAPE = dict(frames=4, height=16, width=16, channels=1)
-
-
-def tiny_gan(ema_decay=None, discriminators=1):
-    generator = build_video_generator(**SHAPE, latent_dim=8, base_filters=4)
-    critics = [build_video_discriminator(**SHAPE, base_filters=4, name=f"critic_{i}") for i in range(discriminators)]
-    return VideoGAN(generator, critics if discriminators > 1 else critics[0], ema_decay=ema_decay)
-
-
-def clips(n=16):
-    return moving_digits(n, **SHAPE, seed=0).batch(8)
+from keras_vgan.models import VideoGAN
 
 
 def snapshot(model):
@@ -74,12 +63,12 @@ def test_several_discriminators_are_all_trained():
 
 def test_conditional_batches_reach_both_networks():
     # The generator names its condition input; every other input is noise.
-    noise, labels = keras.Input((8,), name="noise"), keras.Input((), dtype="int32", name="condition")
-    label_code = keras.layers.Embedding(3, 8)(labels)
-    unconditional = build_video_generator(**SHAPE, latent_dim=8, base_filters=4)
+    noise, labels = keras.Input((LATENT_DIM,), name="noise"), keras.Input((), dtype="int32", name="condition")
+    label_code = keras.layers.Embedding(3, LATENT_DIM)(labels)
+    unconditional = tiny_generator()
     generator = keras.Model([noise, labels], unconditional(keras.layers.Add()([noise, label_code])))
-    video, video_labels = keras.Input((4, 16, 16, 1), name="video"), keras.Input((), dtype="int32", name="condition")
-    features = build_video_discriminator(**SHAPE, base_filters=4)(video)
+    video, video_labels = keras.Input(VIDEO_SHAPE, name="video"), keras.Input((), dtype="int32", name="condition")
+    features = tiny_discriminator()(video)
     projection = keras.layers.Embedding(3, 1)(video_labels)
     discriminator = keras.Model([video, video_labels], keras.layers.Add()([features, projection]))
     gan = VideoGAN(generator, discriminator)
@@ -119,8 +108,7 @@ def test_keras_round_trip_gives_identical_videos(tmp_path):
 
 
 def test_constructor_and_compile_errors_name_the_value():
-    generator = build_video_generator(**SHAPE, latent_dim=8, base_filters=4)
-    discriminator = build_video_discriminator(**SHAPE, base_filters=4)
+    generator, discriminator = tiny_generator(), tiny_discriminator()
     with pytest.raises(ValueError, match="ema_decay=1.5"):
         VideoGAN(generator, discriminator, ema_decay=1.5)
     with pytest.raises(ValueError, match="discriminator="):
@@ -132,21 +120,21 @@ def test_constructor_and_compile_errors_name_the_value():
         gan.compile(loss="hinge", label_smoothing=0.1)
 
 
-MIRRORED = textwrap.dedent("""
+# Logical devices must be configured before TensorFlow initializes its runtime: in a fresh process.
+TWO_LOGICAL_CPUS = textwrap.dedent("""
     import numpy as np, tensorflow as tf, keras
     cpu = tf.config.list_physical_devices("CPU")[0]
     tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
-    from keras_vgan.datasets.synthetic import moving_digits
-    from keras_vgan.models import VideoGAN, build_video_discriminator, build_video_generator
-    shape = dict(frames=4, height=16, width=16, channels=1)
     strategy = tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"])
     assert strategy.num_replicas_in_sync == 2
+""")
+
+MIRRORED = TWO_LOGICAL_CPUS + textwrap.dedent("""
+    from helpers import clips, tiny_gan
     with strategy.scope():
-        gan = VideoGAN(build_video_generator(**shape, latent_dim=8, base_filters=4),
-                       build_video_discriminator(**shape, base_filters=4), ema_decay=0.9)
-        gan.compile(loss="wasserstein", gradient_penalty_weight=10.0)
+        gan = tiny_gan(ema_decay=0.9, compile_options=dict(loss="wasserstein", gradient_penalty_weight=10.0))
     before = [v.numpy().copy() for v in gan.generator.trainable_variables + gan.discriminator.trainable_variables]
-    history = gan.fit(moving_digits(32, **shape).batch(8), epochs=2, verbose=0)
+    history = gan.fit(clips(32), epochs=2, verbose=0)
     after = gan.generator.trainable_variables + gan.discriminator.trainable_variables
     # Kernels only: under the Wasserstein loss the last bias has exactly zero gradient.
     assert all(not np.allclose(b, a.numpy()) for b, a in zip(before, after) if "kernel" in a.path)
@@ -160,17 +148,66 @@ MIRRORED = textwrap.dedent("""
 """)
 
 
+def run_with_two_logical_cpus(script):
+    tests = os.path.dirname(os.path.abspath(__file__))
+    python_path = os.pathsep.join(filter(None, [tests, os.environ.get("PYTHONPATH")]))
+    return subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300,
+                          env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2", "PYTHONPATH": python_path})
+
+
 def test_fit_under_mirrored_strategy_on_two_logical_cpus():
-    result = subprocess.run([sys.executable, "-c", MIRRORED], capture_output=True, text=True, timeout=300,
-                            env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"})
+    result = run_with_two_logical_cpus(MIRRORED)
     assert "MIRRORED_OK" in result.stdout, result.stderr[-3000:]
 
 
-def test_global_batch_scaling_matches_single_device_gradient():
-    """Per-replica sums over the global batch: one replica of a 2-way split contributes half the mean."""
-    from keras_vgan.losses import non_saturating_generator_loss
+# One training step on a global batch of 8 clips: on one device, and split 4 + 4 over two replicas.
+# The replicated step must move every weight exactly as far, which it does only if each replica
+# divides its loss sum by the global batch, not by its own share of it.
+REPLICATED_STEP = TWO_LOGICAL_CPUS + textwrap.dedent("""
+    from helpers import clips, tiny_discriminator, tiny_generator
+    from keras_vgan.models import VideoGAN
 
-    logits = tf.constant([[0.3], [-1.2], [2.0], [0.7]])
-    per_example = non_saturating_generator_loss(logits)
-    replica_terms = [tf.reduce_sum(per_example[:2]) / 4.0, tf.reduce_sum(per_example[2:]) / 4.0]
-    np.testing.assert_allclose(float(tf.add_n(replica_terms)), float(tf.reduce_mean(per_example)), rtol=1e-6)
+    class FixedNoiseGAN(VideoGAN):
+        # Training noise that depends only on an example's place in the global batch, so that both
+        # runs feed the generator the same 8 noise vectors however the batch is split.
+        def sample_noise(self, num_videos, seed=None):
+            if seed is not None:
+                return super().sample_noise(num_videos, seed)
+            replica = tf.distribute.get_replica_context().replica_id_in_sync_group
+            place = tf.cast(replica * num_videos + tf.range(num_videos), tf.float32)
+            return tf.sin(place[:, None] * 1.3 + tf.range(self.latent_dim, dtype=tf.float32)[None, :] * 0.7)
+
+    keras.utils.set_random_seed(0)
+    # No batch normalization anywhere: per-replica batch statistics would differ from the global ones.
+    initial_g = tiny_generator(normalization="none").get_weights()
+    initial_d = tiny_discriminator(normalization="none").get_weights()
+
+    def weights_after_one_step(distribution):
+        with distribution.scope():
+            gan = FixedNoiseGAN(tiny_generator(normalization="none"), tiny_discriminator(normalization="none"))
+            gan.generator.set_weights(initial_g)
+            gan.discriminator.set_weights(initial_d)
+            # Plain SGD: an update is the learning rate times the gradient, nothing else.
+            gan.compile(g_optimizer=keras.optimizers.SGD(0.5), d_optimizer=keras.optimizers.SGD(0.5),
+                        jit_compile=False)
+        gan.fit(clips(8, batch_size=8), epochs=1, steps_per_epoch=1, verbose=0)
+        return gan.generator.get_weights(), gan.discriminator.get_weights()
+
+    single = weights_after_one_step(tf.distribute.get_strategy())
+    mirrored = weights_after_one_step(strategy)
+    for name, initial, one, two in (("generator", initial_g, single[0], mirrored[0]),
+                                    ("discriminator", initial_d, single[1], mirrored[1])):
+        step_one = np.concatenate([(a - w).ravel() for a, w in zip(one, initial)])
+        step_two = np.concatenate([(a - w).ravel() for a, w in zip(two, initial)])
+        size = np.linalg.norm(step_one)
+        assert size > 1e-3, (name, size)
+        ratio = np.linalg.norm(step_two) / size
+        error = np.linalg.norm(step_two - step_one) / size
+        assert error < 1e-3, f"{name}: the replicated step differs by {error:.3g} (its size is {ratio:.3g}x)"
+    print("REPLICATED_STEP_OK")
+""")
+
+
+def test_a_replicated_step_equals_the_single_device_step_on_the_same_global_batch():
+    result = run_with_two_logical_cpus(REPLICATED_STEP)
+    assert "REPLICATED_STEP_OK" in result.stdout, result.stderr[-3000:]

@@ -8,29 +8,9 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
+from helpers import clips, tiny_gan
 from keras_vgan import losses
 from keras_vgan import precision
-from keras_vgan.datasets.synthetic import moving_digits
-from keras_vgan.models import VideoGAN, build_video_discriminator, build_video_generator
-
-SHAPE = dict(frames=4, height=16, width=16, channels=1)
-
-
-@pytest.fixture(autouse=True)
-def _restore_global_policy():
-    """Whatever a test sets, the next test (in any file) starts from float32 again."""
-    yield
-    keras.mixed_precision.set_global_policy("float32")
-
-
-def tiny_gan(ema_decay=None):
-    generator = build_video_generator(**SHAPE, latent_dim=8, base_filters=4)
-    discriminator = build_video_discriminator(**SHAPE, base_filters=4)
-    return VideoGAN(generator, discriminator, ema_decay=ema_decay)
-
-
-def clips(n=16):
-    return moving_digits(n, **SHAPE, seed=0).batch(8)
 
 
 def pretend(monkeypatch, device="CPU", bf16=False, onednn=True, fast_float16=True):

@@ -10,24 +10,11 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
+from helpers import eager_gan as tiny_gan
+from helpers import endless_clips as clips
 from keras_vgan.callbacks import TrainingCheckpoint, TrainingProgress
-from keras_vgan.datasets.synthetic import moving_digits
-from keras_vgan.models import VideoGAN, build_video_discriminator, build_video_generator
 from keras_vgan.presets import TrainingConfig
 from keras_vgan.training import build_gan, check_resumable, train
-
-SHAPE = dict(frames=4, height=16, width=16, channels=1)
-
-
-def tiny_gan(base_filters=4):
-    gan = VideoGAN(build_video_generator(**SHAPE, latent_dim=8, base_filters=base_filters),
-                   build_video_discriminator(**SHAPE, base_filters=4), ema_decay=0.9)
-    gan.compile(run_eagerly=True)
-    return gan
-
-
-def clips():
-    return moving_digits(8, **SHAPE, seed=0).batch(4).repeat()
 
 
 def saved_step(path):
@@ -94,7 +81,7 @@ def test_a_checkpoint_of_another_architecture_is_refused(tmp_path):
     checkpoint = TrainingCheckpoint(str(tmp_path), every_n_steps=1)
     gan.fit(clips(), epochs=1, steps_per_epoch=1, callbacks=[checkpoint], verbose=0, shuffle=False)
     with pytest.warns(RuntimeWarning), pytest.raises(ValueError, match="fits this model"):
-        TrainingCheckpoint(str(tmp_path)).restore(tiny_gan(base_filters=8))
+        TrainingCheckpoint(str(tmp_path)).restore(tiny_gan(generator_filters=8))
 
 
 def test_resuming_with_a_different_configuration_is_refused(tmp_path):

@@ -25,6 +25,7 @@ from typing import NamedTuple
 import keras
 import tensorflow as tf
 
+from keras_vgan.callbacks.schedule import StepSchedule
 from keras_vgan.validation import check_positive_ints
 
 
@@ -52,7 +53,7 @@ class TrainingCheckpoint(keras.callbacks.Callback):
 
     Example:
     >>> checkpoint = TrainingCheckpoint("runs/demo/checkpoints", every_n_steps=50)
-    >>> progress = checkpoint.restore(gan)           # TrainingProgress(step=0, ...) on a fresh run
+    >>> progress = checkpoint.restore(gan)  # TrainingProgress(step=0, ...) on a fresh run  # doctest: +SKIP
     >>> gan.fit(data, epochs=10, steps_per_epoch=100, initial_epoch=progress.epoch,
     ...         callbacks=[checkpoint])  # doctest: +SKIP
     (`keras_vgan.training.train` also resumes mid-epoch.)
@@ -62,7 +63,8 @@ class TrainingCheckpoint(keras.callbacks.Callback):
         super().__init__()
         check_positive_ints(every_n_steps=every_n_steps, max_to_keep=max_to_keep)
         self.directory = os.fspath(directory)
-        self.every_n_steps = every_n_steps
+        self.schedule = StepSchedule(every_n_steps)
+        self.every_n_steps = self.schedule.every_n_steps
         self.max_to_keep = max_to_keep
         self._checkpoint = None
         self._manager = None
@@ -179,7 +181,7 @@ class TrainingCheckpoint(keras.callbacks.Callback):
                                           self._epoch_offset + done)
         last_of_epoch = done == (self.params or {}).get("steps")
         # The epoch-end save follows the epoch's last step at once; saving here too would be wasted.
-        if not last_of_epoch and self._progress.step - self._saved_step >= self.every_n_steps:
+        if not last_of_epoch and self.schedule.due(self._progress.step, self._saved_step):
             self.save()
 
     def on_epoch_end(self, epoch, logs=None):

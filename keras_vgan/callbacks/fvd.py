@@ -5,6 +5,7 @@ import logging
 import keras
 import tensorflow as tf
 
+from keras_vgan.callbacks.schedule import EpochSchedule
 from keras_vgan.metrics.distances import frechet_distance, kernel_distance
 from keras_vgan.metrics.features import VideoSet, extract_features
 from keras_vgan.validation import check_int
@@ -13,7 +14,7 @@ logger = logging.getLogger(__name__)
 
 
 class FVDCallback(keras.callbacks.Callback):
-    """Every `every_n_epochs` epochs, FVD and KVD of `num_videos` generated vs real clips.
+    """Every `every_n_epochs` epochs and after the last, FVD and KVD of `num_videos` generated vs real clips.
 
     The values go into the epoch's `logs` as `fvd` and `kvd`, so they appear in
     the `History` (only for the epochs where they were computed, like Keras'
@@ -30,7 +31,8 @@ class FVDCallback(keras.callbacks.Callback):
             `tf.data.Dataset` of clips / `(clip, label)` pairs, batched or not.
         num_videos: videos per side; the first `num_videos` real clips are used.
             FVD depends on N: compare only runs with the same value.
-        every_n_epochs: evaluate after epochs N, 2N, ... (1-based).
+        every_n_epochs: evaluate after epochs N, 2N, ... (1-based) and after the last
+            epoch, so that a run always ends with the scores of its final model.
         seed: seed of the generated videos.
         log_dir: optional TensorBoard log directory.
         batch_size: I3D batch size.
@@ -54,7 +56,8 @@ class FVDCallback(keras.callbacks.Callback):
         if self._real.count is not None and self._real.count < num_videos:
             raise ValueError(f"real_clips holds {self._real.count} clips but num_videos={num_videos}")
         self.num_videos = num_videos
-        self.every_n_epochs = every_n_epochs
+        self.schedule = EpochSchedule(every_n_epochs)
+        self.every_n_epochs = self.schedule.every_n_epochs
         self.seed = int(seed)
         self.log_dir = log_dir
         self.batch_size = batch_size
@@ -93,7 +96,7 @@ class FVDCallback(keras.callbacks.Callback):
                              f"keras_vgan.VideoGAN; got {type(self.model).__name__}")
 
     def on_epoch_end(self, epoch, logs=None):
-        if (epoch + 1) % self.every_n_epochs != 0:
+        if not self.schedule.due(epoch, (self.params or {}).get("epochs")):
             return
         scores = self.evaluate()
         if logs is not None:

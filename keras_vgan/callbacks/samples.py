@@ -6,6 +6,7 @@ import warnings
 import keras
 
 from keras_vgan import video_io
+from keras_vgan.callbacks.schedule import EpochSchedule
 from keras_vgan.validation import check_positive_int, check_positive_ints
 
 
@@ -37,7 +38,7 @@ class SampleGrid(keras.callbacks.Callback):
         scale: integer nearest-neighbour upscaling of every file.
 
     Example:
-    >>> gan.fit(clips, epochs=10, callbacks=[SampleGrid("runs/demo/samples", num_videos=8)])
+    >>> gan.fit(clips, epochs=10, callbacks=[SampleGrid("runs/demo/samples", num_videos=8)])  # doctest: +SKIP
     """
 
     def __init__(self, directory, num_videos=8, every_n_epochs=1, seed=1234, use_ema=True,
@@ -54,7 +55,8 @@ class SampleGrid(keras.callbacks.Callback):
             raise ValueError(f"formats={formats!r} is not valid; expected some of {list(known)}")
         self.directory = os.fspath(directory)
         self.num_videos = num_videos
-        self.every_n_epochs = every_n_epochs
+        self.schedule = EpochSchedule(every_n_epochs)
+        self.every_n_epochs = self.schedule.every_n_epochs
         self.seed = seed
         self.use_ema = use_ema
         self.formats = formats
@@ -82,7 +84,5 @@ class SampleGrid(keras.callbacks.Callback):
         return written
 
     def on_epoch_end(self, epoch, logs=None):
-        epoch_number = epoch + 1
-        if epoch_number % self.every_n_epochs and epoch_number != self.params.get("epochs"):
-            return
-        self.write_samples(epoch_number)
+        if self.schedule.due(epoch, (self.params or {}).get("epochs")):
+            self.write_samples(epoch + 1)

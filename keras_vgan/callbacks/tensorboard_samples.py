@@ -4,6 +4,7 @@ import keras
 import tensorflow as tf
 
 from keras_vgan import video_io
+from keras_vgan.callbacks.schedule import EpochSchedule
 from keras_vgan.validation import check_positive_int, check_positive_ints
 
 
@@ -15,7 +16,8 @@ def animated_image_summary(tag, gif_bytes, height, width, channels):
     would PNG-encode a still image instead.)
 
     Example:
-    >>> gif = video_io.encode_gif(video)                    # video: (T, H, W, C) uint8
+    >>> video = np.zeros((4, 16, 16, 1), np.uint8)         # (T, H, W, C)
+    >>> gif = video_io.encode_gif(video)
     >>> summary = animated_image_summary("samples", gif, *video.shape[1:])
     >>> tf.summary.experimental.write_raw_pb(summary.SerializeToString(), step=0)  # doctest: +SKIP
     """
@@ -37,10 +39,21 @@ class TensorBoardSamples(keras.callbacks.TensorBoard):
     The samples (`num_videos` videos tiled `columns` wide) come from noise that
     is a pure function of `seed`, so each epoch shows the same latent points.
 
+    With `log_every_n_steps=N` the training scalars are also written every N
+    steps, as `batch_d_loss`, `batch_g_loss`, ... curves. That is Keras'
+    `update_freq=N`, so each point is what the progress bar shows at that
+    step: the mean over the epoch so far. Keras numbers the steps from 1 in
+    every `fit` call; here they continue from the steps a `VideoGAN` has
+    already taken (its generator optimizer's iteration count, which a restored
+    checkpoint brings back), so a resumed run's curves carry on instead of
+    starting over on top of the old ones. (Under float16, steps skipped for
+    overflowing gradients are not counted.)
+
     Args:
         log_dir: the TensorBoard log directory (`tensorboard --logdir` its parent).
         num_videos, seed, use_ema: what to sample (see `VideoGAN.generate`).
         every_n_epochs: log samples after epochs N, 2N, ... (1-based) and after the last.
+        log_every_n_steps: also write the training scalars every N steps (default: only per epoch).
         fps: playback speed of the GIF (at most 50).
         columns: videos per row (default: about square).
         scale: integer nearest-neighbour upscaling; small samples are easier to see larger.
@@ -49,20 +62,28 @@ class TensorBoardSamples(keras.callbacks.TensorBoard):
             (`update_freq`, `write_graph`, `histogram_freq`, ...).
 
     Example:
-    >>> callback = TensorBoardSamples("runs/demo/tensorboard", num_videos=8, scale=2)
+    >>> callback = TensorBoardSamples("runs/demo/tensorboard", num_videos=8, scale=2, log_every_n_steps=10)
     >>> gan.fit(clips, epochs=10, callbacks=[callback])  # doctest: +SKIP
     """
 
     def __init__(self, log_dir="logs", num_videos=4, every_n_epochs=1, seed=1234, use_ema=True, fps=8,
-                 columns=None, scale=1, tag="samples", **tensorboard_options):
+                 columns=None, scale=1, tag="samples", log_every_n_steps=None, **tensorboard_options):
+        check_positive_int("log_every_n_steps", log_every_n_steps, allow_none=True)
+        if log_every_n_steps is not None:
+            if tensorboard_options.get("update_freq", "epoch") != "epoch":
+                raise ValueError(f"update_freq={tensorboard_options['update_freq']!r} is not valid with "
+                                 f"log_every_n_steps={log_every_n_steps}; expected one of them")
+            tensorboard_options["update_freq"] = log_every_n_steps
         super().__init__(log_dir=log_dir, **tensorboard_options)
+        self.log_every_n_steps = log_every_n_steps
         check_positive_ints(num_videos=num_videos, every_n_epochs=every_n_epochs, scale=scale)
         check_positive_int("columns", columns, allow_none=True)
         fps = video_io._check_fps(fps)
         if fps > video_io.MAX_GIF_FPS:
             raise ValueError(f"fps={fps:g} is too high for a GIF; expected at most {video_io.MAX_GIF_FPS}")
         self.num_videos = num_videos
-        self.every_n_epochs = every_n_epochs
+        self.schedule = EpochSchedule(every_n_epochs)
+        self.every_n_epochs = self.schedule.every_n_epochs
         self.seed = seed
         self.use_ema = use_ema
         self.fps = fps
@@ -87,8 +108,18 @@ class TensorBoardSamples(keras.callbacks.TensorBoard):
             tf.summary.experimental.write_raw_pb(summary.SerializeToString(), step=step)
         writer.flush()
 
+    def on_train_begin(self, logs=None):
+        super().on_train_begin(logs)
+        optimizer = getattr(self.model, "g_optimizer", None)
+        if optimizer is not None and optimizer.built:
+            # Keras' own step counter, which it resets to 0 here and advances before each step.
+            self._global_train_batch = int(optimizer.iterations.numpy())
+
     def on_epoch_end(self, epoch, logs=None):
-        super().on_epoch_end(epoch, logs)
-        epoch_number = epoch + 1
-        if epoch_number % self.every_n_epochs == 0 or epoch_number == self.params.get("epochs"):
-            self.write_samples(epoch)
+        # With update_freq=N, Keras leaves its "record only every N steps" condition active
+        # until the next step, so epoch-end summaries would be dropped whenever the epoch's
+        # last step is not a multiple of N (tensorflow/tensorflow#49109).
+        with tf.summary.record_if(True):
+            super().on_epoch_end(epoch, logs)
+            if self.schedule.due(epoch, (self.params or {}).get("epochs")):
+                self.write_samples(epoch)

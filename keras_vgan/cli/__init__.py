@@ -2,7 +2,8 @@
 
 Each subcommand lives in a module of its own that exposes
 ``add_parser(subparsers)`` and ``run(args) -> int``; this module only wires them
-together and turns bad input into one line on stderr and exit status 2.
+together, turns bad input into one line on stderr and exit status 2, and keeps
+TensorFlow's start-up messages off the terminal unless ``--verbose`` is given.
 """
 
 import argparse
@@ -11,6 +12,8 @@ import os
 import pkgutil
 import sys
 import warnings
+
+from keras_vgan.startup import filtered_stderr, import_tensorflow_quietly, is_startup_noise  # noqa: F401
 
 # The order `keras-vgan --help` lists them in; any other module of this package
 # that has `add_parser` is listed after these.
@@ -51,7 +54,6 @@ def _non_negative_float(text):
 positive_int = _positive_int
 non_negative_float = _non_negative_float
 
-
 def _subcommand_names():
     found = {info.name for info in pkgutil.iter_modules(__path__) if not info.name.startswith("_")}
     found.discard("common")
@@ -60,6 +62,8 @@ def _subcommand_names():
 
 def build_parser():
     parser = _Parser(prog="keras-vgan", description="Train, sample, score and export video GANs.")
+    parser.add_argument("--verbose", action="store_true",
+                        help="also show TensorFlow's start-up messages (oneDNN, CUDA and CPU notices)")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     subparsers.required = True
     for name in _subcommand_names():
@@ -74,7 +78,6 @@ def _one_line_warning(message, category, filename, lineno, line=None):
 
 
 def main(argv=None):
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     default_format, warnings.formatwarning = warnings.formatwarning, _one_line_warning
     try:
         return _main(argv)
@@ -86,6 +89,8 @@ def _main(argv):
     try:
         parser = build_parser()
         args = parser.parse_args(argv)
+        if not args.verbose:
+            import_tensorflow_quietly()
         return args.run(args) or 0
     except UsageError as error:
         print(f"keras-vgan: error: {error}".replace("keras-vgan: error: keras-vgan", "keras-vgan"),
