@@ -26,7 +26,8 @@ def atomic_path(path):
 
     Example:
     >>> with atomic_path("out.bin") as tmp:
-    ...     open(tmp, "wb").write(b"data")
+    ...     with open(tmp, "wb") as file:
+    ...         _ = file.write(b"data")
     """
     path = check_writable(path)
     directory = os.path.dirname(os.path.abspath(path))

@@ -46,6 +46,7 @@ def build_gan(config):
     """A compiled `VideoGAN` as `config` describes (set the precision policy first).
 
     Example:
+    >>> from keras_vgan.presets import get_preset
     >>> gan = build_gan(get_preset("quickstart").replace(frames=8, generator_filters=8, discriminator_filters=8))
     >>> gan.generator.output_shape
     (None, 8, 32, 32, 1)

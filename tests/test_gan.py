@@ -175,7 +175,7 @@ REPLICATED_STEP = TWO_LOGICAL_CPUS + textwrap.dedent("""
                 return super().sample_noise(num_videos, seed)
             replica = tf.distribute.get_replica_context().replica_id_in_sync_group
             place = tf.cast(replica * num_videos + tf.range(num_videos), tf.float32)
-            return tf.sin(place[:, None] * 1.3 + tf.range(self.latent_dim, dtype=tf.float32)[None, :] * 0.7)
+            return {"noise": tf.sin(place[:, None] * 1.3 + tf.range(self.latent_dim, dtype=tf.float32)[None, :] * 0.7)}
 
     keras.utils.set_random_seed(0)
     # No batch normalization anywhere: per-replica batch statistics would differ from the global ones.

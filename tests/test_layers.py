@@ -46,6 +46,7 @@ def test_attention_starts_as_the_identity_then_matches_factorized_attention():
 
 
 def test_attention_under_mixed_bfloat16_stays_close_to_float32():
+    keras.utils.set_random_seed(0)  # The bound depends on the weights' size: the same draw every run.
     x = _videos((1, 4, 8, 8, 16))
     exact = FactorizedSelfAttention(key_channels=4)
     exact.build(x.shape)

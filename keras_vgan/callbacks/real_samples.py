@@ -39,7 +39,8 @@ class RealSamples(keras.callbacks.Callback):
         tag: the image's name in TensorBoard.
 
     Example:
-    >>> callback = RealSamples(batches, "runs/demo/samples", "runs/demo/tensorboard/real", num_videos=8)
+    >>> batches = moving_digits(8, frames=8, height=32, width=32).batch(4)
+    >>> callback = RealSamples(batches, "runs/demo/samples", "runs/demo/tensorboard/real", num_videos=4)
     >>> gan.fit(batches, epochs=10, callbacks=[callback])  # doctest: +SKIP
     """
 

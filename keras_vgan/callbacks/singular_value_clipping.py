@@ -47,7 +47,7 @@ class SingularValueClipping(keras.callbacks.Callback):
         max_singular_value: the bound (1 in TGAN).
 
     Example:
-    >>> gan.fit(clips, epochs=10, callbacks=[SingularValueClipping()])
+    >>> gan.fit(clips, epochs=10, callbacks=[SingularValueClipping()])  # doctest: +SKIP
     """
 
     def __init__(self, discriminators=None, every_n_steps=1, max_singular_value=1.0):
