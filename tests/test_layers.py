@@ -46,7 +46,7 @@ def test_attention_starts_as_the_identity_then_matches_factorized_attention():
 
 
 def test_attention_under_mixed_bfloat16_stays_close_to_float32():
-    keras.utils.set_random_seed(0)  # The bound depends on the weights' size: the same draw every run.
+    keras.utils.set_random_seed(0)
     x = _videos((1, 4, 8, 8, 16))
     exact = FactorizedSelfAttention(key_channels=4)
     exact.build(x.shape)
@@ -58,7 +58,11 @@ def test_attention_under_mixed_bfloat16_stays_close_to_float32():
     mixed.set_weights(exact.get_weights())
     out = mixed(x)
     assert out.dtype == tf.bfloat16
-    np.testing.assert_allclose(tf.cast(out, tf.float32).numpy(), exact(x).numpy(), atol=0.15)
+    error = np.abs(tf.cast(out, tf.float32).numpy() - exact(x).numpy())
+    # bfloat16 keeps about 3 significant digits: a few outputs of a 4,096 may be off by several
+    # hundredths of the output range, the typical one by far less.
+    scale = float(np.abs(exact(x).numpy()).max())
+    assert error.max() <= 0.1 * scale and error.mean() <= 0.01 * scale, (error.max(), error.mean(), scale)
 
 
 def test_attention_round_trips_through_a_keras_file(tmp_path):
