@@ -213,8 +213,8 @@ def _train(config, run_dir, verbose, extra_callbacks):
         SampleGrid(os.path.join(run_dir, "samples"), num_videos=config.num_samples,
                    every_n_epochs=config.sample_every, seed=sample_seed),
         TensorBoardSamples(os.path.join(run_dir, "tensorboard"), num_videos=config.num_samples,
-                           every_n_epochs=config.sample_every, seed=sample_seed,
-                           update_freq="epoch", write_graph=False, profile_batch=0),
+                           every_n_epochs=config.sample_every, seed=sample_seed, log_every_n_steps=config.log_every,
+                           write_graph=False, profile_batch=0),
         *extra_callbacks,
         checkpoint,  # Last: an epoch counts as done once the others have handled its end.
     ]

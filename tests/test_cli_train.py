@@ -48,7 +48,7 @@ def test_bad_flag_from_the_shell_has_no_traceback(tmp_path):
 def test_train_writes_samples_tensorboard_and_model(tmp_path):
     result = subprocess.run(
         [sys.executable, "-m", "keras_vgan.cli", "train", *TINY, "--epochs", "2", "--output", str(tmp_path),
-         "--name", "tiny", "--quiet"],
+         "--name", "tiny", "--quiet", "--log-every", "1"],
         capture_output=True, text=True, timeout=300,
     )
     assert result.returncode == 0, result.stderr[-3000:]
@@ -61,6 +61,15 @@ def test_train_writes_samples_tensorboard_and_model(tmp_path):
                                                                        "real.png"]
     assert any(name.startswith("events") for _, _, files in os.walk(run / "tensorboard") for name in files)
     assert not [p for p in run.rglob(".tmp-*")]
+    # --log-every 1: a point per step (2 epochs x 2 steps) besides the per-epoch ones.
+    import tensorflow as tf
+
+    steps = {}
+    for event_file in (run / "tensorboard" / "train").glob("events.out.tfevents.*"):
+        for event in tf.compat.v1.train.summary_iterator(str(event_file)):
+            for value in event.summary.value:
+                steps.setdefault(value.tag, []).append(event.step)
+    assert sorted(steps["batch_d_loss"]) == [1, 2, 3, 4] and sorted(steps["epoch_d_loss"]) == [0, 1], steps
 
 
 def test_train_from_a_folder_of_real_videos_skips_a_bad_file(tmp_path):
