@@ -59,17 +59,30 @@ def check_writable(path):
     `path` is a directory, PermissionError when the directory is read-only.
     Commands call it before slow work so that a typo fails at once.
     """
-    path = os.fspath(path)
-    if not path:
-        raise ValueError("output path '' is not valid; expected a file path")
-    directory = os.path.dirname(os.path.abspath(path))
-    if not os.path.isdir(directory):
-        raise FileNotFoundError(f"cannot write {path!r}: directory {directory!r} does not exist")
+    path, directory = check_parent_directory(path, "write", "a file path")
     if os.path.isdir(path):
         raise ValueError(f"cannot write {path!r}: it is a directory; expected a file path")
-    if not os.access(directory, os.W_OK | os.X_OK):
-        raise PermissionError(f"cannot write {path!r}: directory {directory!r} is not writable")
     return path
+
+
+def check_parent_directory(path, action, expected):
+    """`(path, its parent directory)` when the parent exists and is writable, else one clear error.
+
+    `action` and `expected` word the message: "cannot {action} to {path}", "expected {expected}".
+
+    Example:
+    >>> check_parent_directory("out.bin", "write", "a file path")[0]
+    'out.bin'
+    """
+    path = os.fspath(path)
+    if not path:
+        raise ValueError(f"path '' is not valid; expected {expected}")
+    directory = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(directory):
+        raise FileNotFoundError(f"cannot {action} {path!r}: directory {directory!r} does not exist")
+    if not os.access(directory, os.W_OK | os.X_OK):
+        raise PermissionError(f"cannot {action} {path!r}: directory {directory!r} is not writable")
+    return path, directory
 
 
 def replace_directory(source, target):

@@ -25,7 +25,7 @@ import tempfile
 import keras
 import tensorflow as tf
 
-from keras_vgan.atomic import UMASK, replace_directory
+from keras_vgan.atomic import UMASK, check_parent_directory, replace_directory
 from keras_vgan.noise import CONDITION_INPUT, NoiseSpec
 from keras_vgan.pixels import to_uint8
 # Re-exported: model loading lived here before keras_vgan.saving.
@@ -83,20 +83,13 @@ def check_export_target(directory):
     ValueError when `directory` is a file or a non-empty directory that is not
     a SavedModel (it is never deleted), PermissionError when it is read-only.
     """
-    directory = os.fspath(directory)
-    if not directory:
-        raise ValueError("export directory '' is not valid; expected a directory path")
-    parent = os.path.dirname(os.path.abspath(directory))
-    if not os.path.isdir(parent):
-        raise FileNotFoundError(f"cannot export to {directory!r}: directory {parent!r} does not exist")
+    directory, parent = check_parent_directory(directory, "export to", "a directory path")
     if os.path.exists(directory):
         if not os.path.isdir(directory):
             raise ValueError(f"cannot export to {directory!r}: it is a file; expected a directory path")
         if os.listdir(directory) and not os.path.isfile(os.path.join(directory, "saved_model.pb")):
             raise ValueError(f"cannot export to {directory!r}: it exists and is not a SavedModel; "
                              "expected a new or empty directory, or an earlier export to replace")
-    if not os.access(parent, os.W_OK | os.X_OK):
-        raise PermissionError(f"cannot export to {directory!r}: directory {parent!r} is not writable")
     return directory, parent
 
 

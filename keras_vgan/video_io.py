@@ -79,7 +79,13 @@ def _as_video(video):
     return video
 
 
-def _check_fps(fps):
+def check_fps(fps):
+    """`fps` as a float; a ValueError naming it when it is not a positive finite number.
+
+    Example:
+    >>> check_fps(8)
+    8.0
+    """
     if isinstance(fps, bool) or not isinstance(fps, (int, float, np.integer, np.floating)) \
             or not math.isfinite(fps) or fps <= 0:
         raise ValueError(f"fps={fps!r} is not valid; expected a positive number")
@@ -90,8 +96,15 @@ def _check_scale(scale):
     return check_positive_int("scale", scale)
 
 
-def _upscale(video, scale):
-    # Nearest neighbour keeps pixels crisp: samples are often 32×32 or smaller.
+def upscale(video, scale):
+    """Frames (…, H, W, C) enlarged `scale` times by repeating pixels.
+
+    Nearest neighbour keeps pixels crisp: samples are often 32×32 or smaller.
+
+    Example:
+    >>> upscale(np.zeros((2, 4, 4, 1)), 2).shape
+    (2, 8, 8, 1)
+    """
     if scale == 1:
         return video
     return np.repeat(np.repeat(video, scale, axis=-3), scale, axis=-2)
@@ -160,7 +173,7 @@ def encode_gif(video, fps=8):
     from PIL import Image  # Imported here: only GIFs need it.
 
     video = _as_video(video)
-    fps = _check_fps(fps)
+    fps = check_fps(fps)
     if fps > MAX_GIF_FPS:
         raise ValueError(f"fps={fps:g} is too high for a GIF; expected at most {MAX_GIF_FPS} "
                          "(browsers slow faster GIFs down)")
@@ -227,8 +240,8 @@ def write_video(path, video, fps=8, format=None, scale=1):
     if chosen not in ANIMATED_FORMATS:
         raise ValueError(f"format {chosen!r} of {os.fspath(path)!r} is not a video format; expected one of "
                          f"{', '.join(ANIMATED_FORMATS)} (write_grid writes .png)")
-    video = _upscale(_as_video(video), _check_scale(scale))
-    fps = _check_fps(fps)
+    video = upscale(_as_video(video), _check_scale(scale))
+    fps = check_fps(fps)
     if chosen == "gif":
         data = encode_gif(video, fps)
         with atomic_path(path) as temporary:
@@ -252,7 +265,7 @@ def write_grid(path, videos, padding=1, scale=1):
     if chosen != "png":
         raise ValueError(f"write_grid writes .png, not {chosen!r} ({os.fspath(path)!r}); "
                          "use write_animated_grid for .gif/.mp4/.webm")
-    data = encode_png(_upscale(grid_image(videos, padding), _check_scale(scale)))
+    data = encode_png(upscale(grid_image(videos, padding), _check_scale(scale)))
     with atomic_path(path) as temporary:
         with open(temporary, "wb") as file:
             file.write(data)

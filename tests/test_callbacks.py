@@ -77,7 +77,7 @@ def test_tensorboard_samples_log_scalars_and_an_animated_gif_in_one_event_file(t
     assert (image.width, image.height) == gif.size == (2 * (3 * 17 - 1), 2 * 16)
     assert image.colorspace == 1
     # What was logged is the fixed-noise sample, tiled and enlarged.
-    expected = video_io._upscale(video_io.tile_videos(gan.generate(3, seed=2), columns=3), 2)
+    expected = video_io.upscale(video_io.tile_videos(gan.generate(3, seed=2), columns=3), 2)
     gif.seek(0)
     np.testing.assert_array_equal(np.asarray(gif.convert("L")), expected[0, ..., 0])
 

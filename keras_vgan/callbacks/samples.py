@@ -60,7 +60,7 @@ class SampleGrid(keras.callbacks.Callback):
         self.seed = seed
         self.use_ema = use_ema
         self.formats = formats
-        self.fps = video_io._check_fps(fps)
+        self.fps = video_io.check_fps(fps)
         self.columns = columns
         self.scale = scale
 

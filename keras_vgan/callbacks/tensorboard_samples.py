@@ -78,7 +78,7 @@ class TensorBoardSamples(keras.callbacks.TensorBoard):
         self.log_every_n_steps = log_every_n_steps
         check_positive_ints(num_videos=num_videos, every_n_epochs=every_n_epochs, scale=scale)
         check_positive_int("columns", columns, allow_none=True)
-        fps = video_io._check_fps(fps)
+        fps = video_io.check_fps(fps)
         if fps > video_io.MAX_GIF_FPS:
             raise ValueError(f"fps={fps:g} is too high for a GIF; expected at most {video_io.MAX_GIF_FPS}")
         self.num_videos = num_videos
@@ -94,7 +94,7 @@ class TensorBoardSamples(keras.callbacks.TensorBoard):
     def sample_gif(self):
         """The current samples as (GIF bytes, tiled video (T, H, W, C) uint8)."""
         videos = self.model.generate(self.num_videos, seed=self.seed, use_ema=self.use_ema)
-        tiled = video_io._upscale(video_io.tile_videos(videos, self.columns), self.scale)
+        tiled = video_io.upscale(video_io.tile_videos(videos, self.columns), self.scale)
         return video_io.encode_gif(tiled, self.fps), tiled
 
     def write_samples(self, step):

@@ -52,6 +52,55 @@ def upsample(x, filters, strides, kernel_size, upsampling, use_bias, name):
     return conv(filters, kernel_size, padding="same", use_bias=use_bias, name=f"{name}_conv")(x)
 
 
+def up_block(x, filters, strides, kernel_size, upsampling, normalization, name, last):
+    """`upsample`, then (unless `last`, which leaves the raw output to its caller) normalization and ReLU.
+
+    Layers: `{name}_deconv` (or `_upsample` + `_conv`), `{name}_norm`, `{name}_relu`. Biases only
+    where no normalization follows, or on the last layer.
+
+    Example:
+    >>> import keras
+    >>> tuple(up_block(keras.Input((4, 4, 8)), 4, (2, 2), 4, "transpose", "batch", "up1", last=False).shape)
+    (None, 8, 8, 4)
+    """
+    x = upsample(x, filters, strides, kernel_size, upsampling, use_bias=last or normalization == "none", name=name)
+    if last:
+        return x
+    norm = normalization_layer(normalization, f"{name}_norm")
+    if norm is not None:
+        x = norm(x)
+    return layers.ReLU(name=f"{name}_relu")(x)
+
+
+def spectral_normalizer(normalization):
+    """A function that wraps a layer in `SpectralNormalization` when `normalization` is "spectral"."""
+
+    def wrap(layer):
+        return layers.SpectralNormalization(layer, name=f"{layer.name}_sn") if normalization == "spectral" else layer
+
+    return wrap
+
+
+def down_block(x, convolution, normalization, index):
+    """A discriminator block: `convolution` (spectrally normalized if asked), normalization, LeakyReLU(0.2).
+
+    The first block (index 0) is never normalized, as in DCGAN. Layers: the
+    convolution's own name, `down{index + 1}_norm`, `down{index + 1}_lrelu`.
+
+    Example:
+    >>> import keras
+    >>> conv = layers.Conv2D(4, 4, strides=2, padding="same", name="down1_conv")
+    >>> tuple(down_block(keras.Input((8, 8, 1)), conv, "none", 0).shape)
+    (None, 4, 4, 4)
+    """
+    x = spectral_normalizer(normalization)(convolution)(x)
+    if index > 0 and normalization == "layer":
+        x = layers.LayerNormalization(name=f"down{index + 1}_norm")(x)
+    elif index > 0 and normalization == "batch":
+        x = layers.BatchNormalization(name=f"down{index + 1}_norm")(x)
+    return layers.LeakyReLU(0.2, name=f"down{index + 1}_lrelu")(x)
+
+
 def attention_block(attention_resolution, sides):
     """The index into `sides` (the shorter spatial side after each block) equal to `attention_resolution`.
 

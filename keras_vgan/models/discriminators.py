@@ -3,7 +3,7 @@
 import keras
 from keras import layers
 
-from keras_vgan.models.blocks import attention_block
+from keras_vgan.models.blocks import attention_block, down_block, spectral_normalizer
 from keras_vgan.models.layers import FactorizedSelfAttention
 from keras_vgan.models.layout import video_layout
 from keras_vgan.validation import check_choice, check_positive_ints
@@ -75,20 +75,14 @@ def video_discriminator_layers(video, base_filters=64, kernel_size=4, normalizat
     side = min(height, width)
     attention_at = attention_block(attention_resolution, [side // 2 ** (i + 1) for i in range(layout.depth)])
 
-    def spectral(layer):
-        return layers.SpectralNormalization(layer, name=f"{layer.name}_sn") if normalization == "spectral" else layer
+    spectral = spectral_normalizer(normalization)
 
     # Fine to coarse: the generator's time strides in reverse.
     time_strides = reversed(layout.time_strides) if time_downsampling else (1,) * layout.depth
     x = video
     for i, time_stride in enumerate(time_strides):
-        x = spectral(layers.Conv3D(base_filters * 2**i, kernel_size, strides=(time_stride, 2, 2), padding="same",
-                                   name=f"down{i + 1}_conv"))(x)
-        if i > 0 and normalization == "layer":
-            x = layers.LayerNormalization(name=f"down{i + 1}_norm")(x)
-        elif i > 0 and normalization == "batch":
-            x = layers.BatchNormalization(name=f"down{i + 1}_norm")(x)
-        x = layers.LeakyReLU(0.2, name=f"down{i + 1}_lrelu")(x)
+        x = down_block(x, layers.Conv3D(base_filters * 2**i, kernel_size, strides=(time_stride, 2, 2),
+                                        padding="same", name=f"down{i + 1}_conv"), normalization, i)
         if attention_at == i:
             x = FactorizedSelfAttention(name=f"down{i + 1}_attention")(x)
     x = layers.Flatten(name="flatten")(x)

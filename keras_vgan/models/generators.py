@@ -3,7 +3,7 @@
 import keras
 from keras import layers
 
-from keras_vgan.models.blocks import UPSAMPLINGS, attention_block, normalization_layer, upsample
+from keras_vgan.models.blocks import UPSAMPLINGS, attention_block, normalization_layer, up_block
 from keras_vgan.models.layers import FactorizedSelfAttention
 from keras_vgan.models.layout import video_layout
 from keras_vgan.validation import check_choice, check_positive_ints
@@ -70,14 +70,8 @@ def build_video_generator(
     for i, time_stride in enumerate(layout.time_strides):
         last = i == layout.depth - 1
         block = "to_video" if last else f"up{i + 1}"
-        x = upsample(x, channels if last else widths[i + 1], (time_stride, 2, 2), kernel_size, upsampling,
-                     use_bias=last or normalization == "none", name=block)
-        if last:
-            break
-        norm = normalization_layer(normalization, f"{block}_norm")
-        if norm is not None:
-            x = norm(x)
-        x = layers.ReLU(name=f"{block}_relu")(x)
+        x = up_block(x, channels if last else widths[i + 1], (time_stride, 2, 2), kernel_size, upsampling,
+                     normalization, block, last)
         if attention_at == i + 1:
             x = FactorizedSelfAttention(name=f"{block}_attention")(x)
     # Under mixed precision the pixels still leave the model in float32.

@@ -8,7 +8,7 @@ for a single frame and apply it to every frame with `FrameDistributed`
 import keras
 from keras import layers
 
-from keras_vgan.models.blocks import UPSAMPLINGS, normalization_layer, upsample
+from keras_vgan.models.blocks import UPSAMPLINGS, down_block, normalization_layer, spectral_normalizer, up_block
 from keras_vgan.models.layers import FrameDistributed, SampleFrames, SumOverFrames
 from keras_vgan.models.layout import image_layout, video_layout
 from keras_vgan.validation import check_choice, check_int, check_positive_ints
@@ -59,17 +59,28 @@ def build_image_generator(
     for i in range(layout.depth):
         last = i == layout.depth - 1
         block = "to_frame" if last else f"up{i + 1}"
-        x = upsample(x, channels if last else widths[i + 1], (2, 2), kernel_size, upsampling,
-                     use_bias=last or normalization == "none", name=block)
-        if last:
-            break
-        norm = normalization_layer(normalization, f"{block}_norm")
-        if norm is not None:
-            x = norm(x)
-        x = layers.ReLU(name=f"{block}_relu")(x)
+        x = up_block(x, channels if last else widths[i + 1], (2, 2), kernel_size, upsampling, normalization,
+                     block, last)
     if activation == "tanh":
         x = layers.Activation("tanh", dtype="float32", name="frame")(x)
     return keras.Model(code, x, name=name)
+
+
+def video_from_frame_codes(codes, height, width, channels, base_filters):
+    """A float32 video (N, T, H, W, C) in [-1, 1]: an image generator draws each frame from its code.
+
+    `codes` (N, T, code_dim) is TGAN's [z0, z1_t] or MoCoGAN's [content, motion_t]. The frames are
+    folded into the batch (`FrameDistributed`), so batch normalization sees every frame of the batch.
+
+    Example:
+    >>> video = video_from_frame_codes(keras.Input((8, 6)), 32, 32, 1, base_filters=8)
+    >>> tuple(video.shape)
+    (None, 8, 32, 32, 1)
+    """
+    image_generator = build_image_generator(height, width, channels, int(codes.shape[-1]), base_filters,
+                                            activation=None)
+    x = FrameDistributed(image_generator, name="image_generator_per_frame")(codes)
+    return layers.Activation("tanh", dtype="float32", name="video")(x)
 
 
 def build_frame_discriminator(
@@ -95,19 +106,13 @@ def build_frame_discriminator(
     check_positive_ints(channels=channels, base_filters=base_filters, kernel_size=kernel_size)
     check_choice("normalization", normalization, DISCRIMINATOR_NORMALIZATIONS)
 
-    def spectral(layer):
-        return layers.SpectralNormalization(layer, name=f"{layer.name}_sn") if normalization == "spectral" else layer
+    spectral = spectral_normalizer(normalization)
 
     frame = keras.Input(shape=(height, width, channels), name="frame")
     x = frame
     for i in range(layout.depth):
-        x = spectral(layers.Conv2D(base_filters * 2**i, kernel_size, strides=2, padding="same",
-                                   name=f"down{i + 1}_conv"))(x)
-        if i > 0 and normalization == "layer":
-            x = layers.LayerNormalization(name=f"down{i + 1}_norm")(x)
-        elif i > 0 and normalization == "batch":
-            x = layers.BatchNormalization(name=f"down{i + 1}_norm")(x)
-        x = layers.LeakyReLU(0.2, name=f"down{i + 1}_lrelu")(x)
+        x = down_block(x, layers.Conv2D(base_filters * 2**i, kernel_size, strides=2, padding="same",
+                                        name=f"down{i + 1}_conv"), normalization, i)
     x = layers.Flatten(name="flatten")(x)
     logit = spectral(layers.Dense(1, dtype="float32", name="logit"))(x)
     if normalization == "spectral":

@@ -11,8 +11,7 @@ discriminator whose convolutions stride (1, 2, 2) (motion):
 import keras
 from keras import layers
 
-from keras_vgan.models.image_networks import build_image_discriminator, build_image_generator
-from keras_vgan.models.layers import FrameDistributed
+from keras_vgan.models.image_networks import build_image_discriminator, video_from_frame_codes
 from keras_vgan.models.layout import video_layout
 from keras_vgan.validation import check_positive_ints
 
@@ -55,8 +54,5 @@ def build_mocogan_generator(
     motion_codes = layers.GRU(motion_dim, return_sequences=True, name="motion_codes")(motion_noise)
     content_per_frame = layers.RepeatVector(frames, name="content_per_frame")(content)
     codes = layers.Concatenate(name="frame_codes")([content_per_frame, motion_codes])
-    image_generator = build_image_generator(height, width, channels, content_dim + motion_dim, base_filters,
-                                            activation=None)
-    x = FrameDistributed(image_generator, name="image_generator_per_frame")(codes)
-    video = layers.Activation("tanh", dtype="float32", name="video")(x)
+    video = video_from_frame_codes(codes, height, width, channels, base_filters)
     return keras.Model([content, motion_noise], video, name=name)

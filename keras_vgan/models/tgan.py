@@ -12,8 +12,7 @@ spectral normalization is the modern alternative.
 import keras
 from keras import layers
 
-from keras_vgan.models.image_networks import build_image_generator
-from keras_vgan.models.layers import FrameDistributed
+from keras_vgan.models.image_networks import video_from_frame_codes
 from keras_vgan.models.layout import video_layout
 from keras_vgan.validation import check_positive_ints
 
@@ -86,8 +85,5 @@ def build_tgan_generator(
 
     z0_per_frame = layers.RepeatVector(frames, name="noise_per_frame")(noise)
     codes = layers.Concatenate(name="frame_codes")([z0_per_frame, frame_latents])
-    image_generator = build_image_generator(height, width, channels, latent_dim + frame_latent_dim, base_filters,
-                                            activation=None)
-    x = FrameDistributed(image_generator, name="image_generator_per_frame")(codes)
-    video = layers.Activation("tanh", dtype="float32", name="video")(x)
+    video = video_from_frame_codes(codes, height, width, channels, base_filters)
     return keras.Model(noise, video, name=name)
