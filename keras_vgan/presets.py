@@ -129,6 +129,11 @@ class TrainingConfig:
         return dataclasses.replace(self, **{k: v for k, v in changes.items() if v is not None})
 
 
+# The quickstart's data and schedule: 2,400 steps of 16 clips of 16×32×32 moving digits.
+_QUICKSTART_SCHEDULE = dict(dataset="moving_digits", num_videos=4096, frames=16, height=32, width=32, channels=1,
+                            batch_size=16, epochs=20, steps_per_epoch=120, ema_decay=0.9, checkpoint_every=120,
+                            sample_every=4)
+
 PRESETS = {
     # The README's first command: a moving-digits GAN within 10 minutes on 2 CPU cores.
     # Many small steps beat few large ones in a short budget; the EMA is short because a
@@ -151,31 +156,16 @@ PRESETS = {
     ),
     # One preset per architecture, all on the quickstart's data and schedule, so that
     # benchmarks/quality.py compares architectures at one budget.
-    "conv3d": TrainingConfig(
-        dataset="moving_digits", num_videos=4096, frames=16, height=32, width=32, channels=1, model="conv3d",
-        latent_dim=64, generator_filters=32, discriminator_filters=32, discriminator_normalization="batch",
-        batch_size=16, epochs=20, steps_per_epoch=120, ema_decay=0.9, checkpoint_every=120, sample_every=4,
-    ),
-    "vgan": TrainingConfig(
-        dataset="moving_digits", num_videos=4096, frames=16, height=32, width=32, channels=1, model="vgan",
-        latent_dim=64, generator_filters=32, discriminator_filters=32, discriminator_normalization="batch",
-        batch_size=16, epochs=20, steps_per_epoch=120, ema_decay=0.9, checkpoint_every=120, sample_every=4,
-    ),
-    "tgan": TrainingConfig(
-        dataset="moving_digits", num_videos=4096, frames=16, height=32, width=32, channels=1, model="tgan",
-        latent_dim=64, generator_filters=32, discriminator_filters=32, loss="hinge",
-        batch_size=16, epochs=20, steps_per_epoch=120, ema_decay=0.9, checkpoint_every=120, sample_every=4,
-    ),
-    "mocogan": TrainingConfig(
-        dataset="moving_digits", num_videos=4096, frames=16, height=32, width=32, channels=1, model="mocogan",
-        generator_filters=32, discriminator_filters=32, discriminator_normalization="batch",
-        batch_size=16, epochs=20, steps_per_epoch=120, ema_decay=0.9, checkpoint_every=120, sample_every=4,
-    ),
-    "dvd-gan": TrainingConfig(
-        dataset="moving_digits", num_videos=4096, frames=16, height=32, width=32, channels=1, model="dvd-gan",
-        latent_dim=64, generator_filters=32, discriminator_filters=32, loss="hinge",
-        batch_size=16, epochs=20, steps_per_epoch=120, ema_decay=0.9, checkpoint_every=120, sample_every=4,
-    ),
+    "conv3d": TrainingConfig(**_QUICKSTART_SCHEDULE, model="conv3d", latent_dim=64, generator_filters=32,
+                             discriminator_filters=32, discriminator_normalization="batch"),
+    "vgan": TrainingConfig(**_QUICKSTART_SCHEDULE, model="vgan", latent_dim=64, generator_filters=32,
+                           discriminator_filters=32, discriminator_normalization="batch"),
+    "tgan": TrainingConfig(**_QUICKSTART_SCHEDULE, model="tgan", latent_dim=64, generator_filters=32,
+                           discriminator_filters=32, loss="hinge"),
+    "mocogan": TrainingConfig(**_QUICKSTART_SCHEDULE, model="mocogan", generator_filters=32, discriminator_filters=32,
+                              discriminator_normalization="batch"),
+    "dvd-gan": TrainingConfig(**_QUICKSTART_SCHEDULE, model="dvd-gan", latent_dim=64, generator_filters=32,
+                              discriminator_filters=32, loss="hinge"),
     # The VGAN-sized model of the benchmarks: 16×64×64×3, about 23 M parameters.
     "vgan-64": TrainingConfig(
         dataset="bouncing_shapes", frames=16, height=64, width=64, channels=3, latent_dim=100,
