@@ -111,3 +111,27 @@ def test_cli_names_the_bad_model_option_and_exits_2(argv, named, capsys):
     assert main(argv) == 2
     lines = capsys.readouterr().err.strip().splitlines()
     assert len(lines) == 1 and named in lines[0], lines
+
+
+def test_vgan_stream_samples_show_the_video_and_its_streams(tmp_path):
+    from keras_vgan.models.vgan import stream_samples
+
+    generator, discriminators = build_architecture("vgan", 8, 32, 32, 1, **TINY, latent_dim=8)
+    gan = VideoGAN(generator, discriminators)
+    streams = stream_samples(gan, 3, seed=5).reshape((3, 4, 8, 32, 32, 1)).astype(np.float64) / 255.0
+    video, foreground, mask, background = (streams[:, k] for k in range(4))
+    assert np.array_equal(gan.generate(3, seed=5), (streams[:, 0] * 255).round().astype(np.uint8))
+    # Pixels in [0, 1]: the composition m·f + (1 − m)·b holds to within uint8 rounding.
+    assert np.abs(mask * foreground + (1 - mask) * background - video).max() <= 3 / 255
+    gan.save(tmp_path / "vgan.keras")
+    assert main(["sample", str(tmp_path / "vgan.keras"), "--num", "2", "--streams",
+                 "--out", str(tmp_path / "streams.png")]) == 0
+    assert (tmp_path / "streams.png").is_file()
+
+
+def test_streams_of_a_model_without_them_is_one_line(tmp_path, capsys):
+    generator, discriminators = build_architecture("conv3d", 8, 32, 32, 1, **TINY, latent_dim=8)
+    VideoGAN(generator, discriminators).save(tmp_path / "conv3d.keras")
+    assert main(["sample", str(tmp_path / "conv3d.keras"), "--streams", "--out", str(tmp_path / "s.png")]) == 2
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert len(lines) == 1 and "VGAN generator" in lines[0], lines

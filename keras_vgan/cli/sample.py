@@ -50,18 +50,28 @@ def add_parser(subparsers):
     parser.add_argument("--num", type=positive_int, default=16, help="how many videos (default: 16)")
     parser.add_argument("--seed", type=int, default=0, help="noise seed (default: 0)")
     parser.add_argument("--columns", type=positive_int, help="videos per row of an animated grid (default: about square)")
+    parser.add_argument("--streams", action="store_true",
+                        help="vgan models: each sample's video, foreground, mask and background side by side")
     add_output_arguments(parser)
     parser.set_defaults(run=run)
 
 
 def run(args):
     from keras_vgan import video_io
-    from keras_vgan.export import load_video_gan
+    from keras_vgan.saving import load_video_gan
 
     chosen = check_output(args)
     gan = load_video_gan(args.model)
-    videos = gan.generate(args.num, seed=args.seed, use_ema=not args.no_ema)
-    video_io.write_samples(args.out, videos, fps=args.fps, columns=args.columns, format=chosen, scale=args.scale)
-    print(f"keras-vgan sample: wrote {args.out} ({args.num} videos of {'x'.join(map(str, videos.shape[1:]))}, "
-          f"seed {args.seed}, {chosen})")
+    if args.streams:
+        from keras_vgan.models.vgan import stream_samples
+
+        videos = stream_samples(gan, args.num, args.seed, use_ema=not args.no_ema)
+        columns = 4
+    else:
+        videos = gan.generate(args.num, seed=args.seed, use_ema=not args.no_ema)
+        columns = args.columns
+    video_io.write_samples(args.out, videos, fps=args.fps, columns=columns, format=chosen, scale=args.scale)
+    what = " with their foreground, mask and background" if args.streams else ""
+    print(f"keras-vgan sample: wrote {args.out} ({args.num} videos of {'x'.join(map(str, videos.shape[1:]))}"
+          f"{what}, seed {args.seed}, {chosen})")
     return 0

@@ -113,3 +113,30 @@ def vgan_streams(generator):
         raise ValueError(f"generator={generator.name!r} is not valid; expected a VGAN generator with layers "
                          f"{list(STREAM_OUTPUTS)} ({error})") from None
     return keras.Model(generator.input, outputs, name=f"{generator.name}_streams")
+
+
+def stream_samples(gan, num_videos, seed, use_ema=True):
+    """uint8 videos (4·N, T, H, W, C): for each of N samples its video, foreground, mask and background.
+
+    The noise is `gan.sample_noise(num_videos, seed)`, so the videos are
+    those of `gan.generate(num_videos, seed)`. The mask ([0, 1], one
+    channel) is shown as grey levels, white where the foreground shows.
+    Tile them four to a row to read each sample's streams side by side.
+
+    Example:
+    >>> gan = VideoGAN(build_vgan_generator(8, 32, 32, 1, latent_dim=16, base_filters=8),
+    ...                build_video_discriminator(8, 32, 32, 1, base_filters=8))
+    >>> stream_samples(gan, 2, seed=0).shape
+    (8, 8, 32, 32, 1)
+    """
+    import numpy as np
+
+    from keras_vgan.pixels import to_uint8
+
+    generator = gan.generator_for_sampling(use_ema)
+    streams = vgan_streams(generator)(gan.generator_inputs(gan.sample_noise(num_videos, seed), generator=generator),
+                                      training=False)
+    channels = int(streams["video"].shape[-1])
+    mask = keras.ops.repeat(2.0 * streams["mask"] - 1.0, channels, axis=-1)
+    parts = [streams["video"], streams["foreground"], mask, streams["background"]]
+    return to_uint8(keras.ops.stack(parts, axis=1)).numpy().reshape((-1,) + tuple(parts[0].shape[1:])).astype(np.uint8)
