@@ -66,7 +66,7 @@ def build_image_generator(
     return keras.Model(code, x, name=name)
 
 
-def video_from_frame_codes(codes, height, width, channels, base_filters):
+def video_from_frame_codes(codes, height, width, channels, base_filters, upsampling="transpose"):
     """A float32 video (N, T, H, W, C) in [-1, 1]: an image generator draws each frame from its code.
 
     `codes` (N, T, code_dim) is TGAN's [z0, z1_t] or MoCoGAN's [content, motion_t]. The frames are
@@ -78,7 +78,7 @@ def video_from_frame_codes(codes, height, width, channels, base_filters):
     (None, 8, 32, 32, 1)
     """
     image_generator = build_image_generator(height, width, channels, int(codes.shape[-1]), base_filters,
-                                            activation=None)
+                                            upsampling=upsampling, activation=None)
     x = FrameDistributed(image_generator, name="image_generator_per_frame")(codes)
     return layers.Activation("tanh", dtype="float32", name="video")(x)
 

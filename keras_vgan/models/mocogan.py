@@ -26,6 +26,7 @@ def build_mocogan_generator(
     content_dim=50,
     motion_dim=10,
     base_filters=64,
+    upsampling="transpose",
     name="mocogan_generator",
 ):
     """Content (N, content_dim) + motion noise (N, frames, motion_dim) → a GRU → an image generator per frame.
@@ -36,7 +37,8 @@ def build_mocogan_generator(
     motion codes ("motion_codes"). The content code repeated over time and
     the motion codes are concatenated into "frame_codes"
     (N, frames, content_dim + motion_dim); `build_image_generator` draws each
-    frame, frames folded into the batch.
+    frame, frames folded into the batch; `upsampling="resize"` makes its
+    layers resize-convolutions.
 
     Returns a `keras.Model` from [content, motion] to float32 videos
     (N, frames, height, width, channels) in [-1, 1].
@@ -54,5 +56,5 @@ def build_mocogan_generator(
     motion_codes = layers.GRU(motion_dim, return_sequences=True, name="motion_codes")(motion_noise)
     content_per_frame = layers.RepeatVector(frames, name="content_per_frame")(content)
     codes = layers.Concatenate(name="frame_codes")([content_per_frame, motion_codes])
-    video = video_from_frame_codes(codes, height, width, channels, base_filters)
+    video = video_from_frame_codes(codes, height, width, channels, base_filters, upsampling)
     return keras.Model([content, motion_noise], video, name=name)

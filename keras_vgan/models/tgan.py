@@ -41,6 +41,7 @@ def build_tgan_generator(
     latent_dim=100,
     frame_latent_dim=100,
     base_filters=64,
+    upsampling="transpose",
     name="tgan_generator",
 ):
     """Noise z0 → frame latents z1_1..z1_T (1D deconvolutions) → image generator on [z0, z1_t] per frame.
@@ -85,5 +86,5 @@ def build_tgan_generator(
 
     z0_per_frame = layers.RepeatVector(frames, name="noise_per_frame")(noise)
     codes = layers.Concatenate(name="frame_codes")([z0_per_frame, frame_latents])
-    video = video_from_frame_codes(codes, height, width, channels, base_filters)
+    video = video_from_frame_codes(codes, height, width, channels, base_filters, upsampling)
     return keras.Model(noise, video, name=name)

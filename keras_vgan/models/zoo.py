@@ -115,9 +115,10 @@ def vgan(frames, height, width, channels, latent_dim=100, generator_filters=64, 
     "Saito et al. 2017: 1D deconvolutions turn one latent into a latent per frame, a 2D generator draws each "
     "frame; spectral normalization in D stands in for singular value clipping.")
 def tgan(frames, height, width, channels, latent_dim=100, frame_latent_dim=100, generator_filters=64,
-         discriminator_filters=64, discriminator_normalization="spectral"):
+         discriminator_filters=64, discriminator_normalization="spectral", upsampling="transpose"):
     generator = build_tgan_generator(frames, height, width, channels, latent_dim=latent_dim,
-                                     frame_latent_dim=frame_latent_dim, base_filters=generator_filters)
+                                     frame_latent_dim=frame_latent_dim, base_filters=generator_filters,
+                                     upsampling=upsampling)
     discriminator = build_video_discriminator(frames, height, width, channels, base_filters=discriminator_filters,
                                               normalization=discriminator_normalization)
     return generator, [discriminator]
@@ -128,9 +129,10 @@ def tgan(frames, height, width, channels, latent_dim=100, frame_latent_dim=100, 
     "Tulyakov et al. 2018: a content code per clip and GRU motion codes per frame; an image discriminator on "
     "random single frames plus a video discriminator. Noise inputs: content, motion.")
 def mocogan(frames, height, width, channels, content_dim=50, motion_dim=10, generator_filters=64,
-            discriminator_filters=64, discriminator_normalization="none", image_frames=1):
+            discriminator_filters=64, discriminator_normalization="none", image_frames=1, upsampling="transpose"):
     generator = build_mocogan_generator(frames, height, width, channels, content_dim=content_dim,
-                                        motion_dim=motion_dim, base_filters=generator_filters)
+                                        motion_dim=motion_dim, base_filters=generator_filters,
+                                        upsampling=upsampling)
     image = build_image_discriminator(frames, height, width, channels, frames_per_clip=image_frames,
                                       base_filters=discriminator_filters, normalization=discriminator_normalization)
     video = build_video_discriminator(frames, height, width, channels, base_filters=discriminator_filters,
