@@ -86,10 +86,13 @@ def build_architecture(name, frames, height, width, channels, **options):
     "conv3d",
     "Dense → Reshape → Conv3DTranspose generator against a Conv3D discriminator: the plain, fast baseline.")
 def conv3d(frames, height, width, channels, latent_dim=128, generator_filters=64, discriminator_filters=64,
-           discriminator_normalization="none", upsampling="transpose", attention_resolution=None):
+           discriminator_normalization="none", upsampling="transpose", attention_resolution=None,
+           generator_kernel_size=4):
+    # A resize-convolution works at the upsampled resolution: 8x the positions of a transposed
+    # convolution, so a 3-wide kernel (27 taps, not 64) is what keeps it affordable.
     generator = build_video_generator(frames, height, width, channels, latent_dim=latent_dim,
                                       base_filters=generator_filters, upsampling=upsampling,
-                                      attention_resolution=attention_resolution)
+                                      attention_resolution=attention_resolution, kernel_size=generator_kernel_size)
     discriminator = build_video_discriminator(frames, height, width, channels, base_filters=discriminator_filters,
                                               normalization=discriminator_normalization,
                                               attention_resolution=attention_resolution)
