@@ -24,6 +24,7 @@ import time
 
 import common
 
+import keras  # after common, which quiets TensorFlow's start-up
 import numpy as np
 
 
@@ -57,34 +58,28 @@ def recipe_config(text, seed):
     return config.validate()
 
 
-class WallClockBudget:
-    """A callback factory: stop `fit` once `seconds` have passed, or after `steps` steps."""
+class WallClockBudget(keras.callbacks.Callback):
+    """Stops `fit` once `seconds` of training have passed, or after `steps` steps; times each step."""
 
-    def __new__(cls, seconds=None, steps=None):
-        import keras
+    def __init__(self, seconds=None, steps=None):
+        super().__init__()
+        self.seconds, self.max_steps = seconds, steps
+        self.steps = 0
+        self.step_seconds = []
 
-        class Budget(keras.callbacks.Callback):
-            def __init__(self):
-                super().__init__()
-                self.start = None
-                self.steps = 0
-                self.step_seconds = []
+    def on_train_begin(self, logs=None):
+        self.start = time.perf_counter()
 
-            def on_train_begin(self, logs=None):
-                self.start = time.perf_counter()
+    def on_train_batch_begin(self, batch, logs=None):
+        self.batch_start = time.perf_counter()
 
-            def on_train_batch_begin(self, batch, logs=None):
-                self.batch_start = time.perf_counter()
-
-            def on_train_batch_end(self, batch, logs=None):
-                self.steps += 1
-                self.step_seconds.append(time.perf_counter() - self.batch_start)
-                done = steps is not None and self.steps >= steps
-                done = done or (seconds is not None and time.perf_counter() - self.start >= seconds)
-                if done:
-                    self.model.stop_training = True
-
-        return Budget()
+    def on_train_batch_end(self, batch, logs=None):
+        self.steps += 1
+        self.step_seconds.append(time.perf_counter() - self.batch_start)
+        out_of_steps = self.max_steps is not None and self.steps >= self.max_steps
+        out_of_time = self.seconds is not None and time.perf_counter() - self.start >= self.seconds
+        if out_of_steps or out_of_time:
+            self.model.stop_training = True
 
 
 def real_features(config, count, cache_dir):
@@ -112,8 +107,6 @@ def parameter_count(models):
 
 
 def evaluate_recipe(text, args):
-    import keras
-
     from keras_vgan import video_io
     from keras_vgan.metrics.distances import frechet_distance
     from keras_vgan.metrics.features import video_features

@@ -37,18 +37,15 @@ METADATA_FILENAME = "keras_vgan.json"
 def _sampling_generator(model, use_ema):
     """(the generator to export, its NoiseSpec)."""
     if callable(getattr(model, "generator_for_sampling", None)):
-        generator, spec = model.generator_for_sampling(use_ema), model.noise_spec
-        if model.is_conditional:
-            raise ValueError(f"generator {generator.name!r} takes a {model.condition_input!r} input; export "
-                             "supports unconditional generators (noise inputs only)")
+        generator, spec, condition_input = model.generator_for_sampling(use_ema), model.noise_spec, model.condition_input
     elif isinstance(model, keras.Model):
-        generator = model
-        if CONDITION_INPUT in [tensor.name for tensor in generator.inputs]:
-            raise ValueError(f"generator {generator.name!r} takes a {CONDITION_INPUT!r} input; export "
-                             "supports unconditional generators (noise inputs only)")
-        spec = NoiseSpec.from_generator(generator)
+        generator, condition_input = model, CONDITION_INPUT
+        spec = NoiseSpec.from_generator(generator, condition_input)
     else:
         raise ValueError(f"model={model!r} is not valid; expected a keras_vgan VideoGAN or a generator keras.Model")
+    if condition_input in [tensor.name for tensor in generator.inputs]:
+        raise ValueError(f"generator {generator.name!r} takes a {condition_input!r} input; export "
+                         "supports unconditional generators (noise inputs only)")
     return generator, spec
 
 
@@ -121,7 +118,7 @@ def export_generator(model, directory, use_ema=True):
             "noise": {name: list(shape) for name, shape in spec.shapes.items()},
             "video_shape": [int(d) for d in generator.outputs[0].shape[1:]],
             "weights": "ema" if generator is getattr(model, "ema_generator", None) else "raw",
-            "signatures": {"generate": f"{_noise_arguments(spec)} -> videos uint8 [N, T, H, W, C]",
+            "signatures": {"generate": f"{noise_arguments(spec)} -> videos uint8 [N, T, H, W, C]",
                            "sample": "num_videos int32, seed int32 -> videos uint8 [N, T, H, W, C]"},
         }
         with open(os.path.join(temporary, METADATA_FILENAME), "w") as file:
@@ -134,5 +131,11 @@ def export_generator(model, directory, use_ema=True):
     return directory
 
 
-def _noise_arguments(spec):
+def noise_arguments(spec):
+    """The `generate` signature's arguments as text: "noise float32 [N, 64]", or one per structured input.
+
+    Example:
+    >>> noise_arguments(NoiseSpec({"content": (50,), "motion": (16, 10)}))
+    'content float32 [N, 50], motion float32 [N, 16, 10]'
+    """
     return ", ".join(f"{name} float32 [N, {', '.join(map(str, shape))}]" for name, shape in spec.shapes.items())

@@ -28,14 +28,17 @@ def latent_noise(num_videos, latent_dim, seed):
     )
 
 
+def _batch_shape(num_videos, shape):
+    return tf.concat([[tf.cast(num_videos, tf.int32)], tf.constant(shape, tf.int32)], axis=0)
+
+
 def _noise_for_input(num_videos, shape, seed, index):
     # Input 0 of shape (d,) draws exactly `latent_noise(n, d, seed)`: a model with one noise
     # vector samples the same videos as before the spec existed, and as its exported SavedModel.
     if len(shape) == 1 and index == 0:
         return latent_noise(num_videos, shape[0], seed)
-    full_shape = tf.concat([[tf.cast(num_videos, tf.int32)], tf.constant(shape, tf.int32)], axis=0)
     return tf.random.stateless_normal(
-        full_shape, seed=tf.stack([tf.cast(seed, tf.int32), tf.constant(index, tf.int32)]), dtype=tf.float32)
+        _batch_shape(num_videos, shape), seed=tf.stack([tf.cast(seed, tf.int32), tf.constant(index, tf.int32)]), dtype=tf.float32)
 
 
 CONDITION_INPUT = "condition"
@@ -107,9 +110,7 @@ class NoiseSpec:
     def sample(self, num_videos, seed=None):
         """A dict of noise tensors for `num_videos` videos; with a seed, a pure function of it."""
         if seed is None:
-            return {name: tf.random.normal(tf.concat([[tf.cast(num_videos, tf.int32)],
-                                                      tf.constant(shape, tf.int32)], axis=0))
-                    for name, shape in self.shapes.items()}
+            return {name: tf.random.normal(_batch_shape(num_videos, shape)) for name, shape in self.shapes.items()}
         return {name: _noise_for_input(num_videos, shape, seed, index)
                 for index, (name, shape) in enumerate(self.shapes.items())}
 

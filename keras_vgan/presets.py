@@ -93,7 +93,7 @@ class TrainingConfig:
         """Check everything that needs no TensorFlow graph; ValueError naming the first bad value."""
         from keras_vgan import losses, precision
         from keras_vgan.models.layout import video_layout
-        from keras_vgan.models.zoo import get_architecture
+        from keras_vgan.models.zoo import check_options
 
         if self.channels not in (1, 3):
             raise ValueError(f"channels={self.channels!r} is not valid; expected 1 or 3")
@@ -101,12 +101,7 @@ class TrainingConfig:
         losses.get_adversarial_loss(self.loss)
         precision.resolve_precision(self.precision)
         precision.resolve_jit_compile(self.jit_compile)
-        known = get_architecture(self.model).options
-        unknown = sorted(name for name, value in self.model_arguments().items()
-                         if value is not None and name not in known)
-        if unknown:
-            raise ValueError(f"option(s) {unknown} are not taken by model {self.model!r}; "
-                             f"expected some of {sorted(known)}")
+        check_options(self.model, self.model_arguments())
         if self.augment:
             from keras_vgan.diffaugment import DiffAugment
 

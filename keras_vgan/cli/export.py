@@ -15,7 +15,7 @@ def add_parser(subparsers):
 
 
 def run(args):
-    from keras_vgan.export import check_export_target, export_generator
+    from keras_vgan.export import check_export_target, export_generator, noise_arguments
     from keras_vgan.saving import load_video_gan, resolve_model_path
 
     model_path = resolve_model_path(args.model)
@@ -23,8 +23,7 @@ def run(args):
     gan = load_video_gan(model_path)
     export_generator(gan, args.out, use_ema=not args.no_ema)
     weights = "EMA" if not args.no_ema and gan.ema_generator is not None else "raw"
-    noise = ", ".join(f"{name} float32 [N, {', '.join(map(str, shape))}]"
-                      for name, shape in gan.noise_spec.shapes.items())
-    print(f"keras-vgan export: wrote {args.out} ({weights} weights); signatures generate({noise}) "
+    print(f"keras-vgan export: wrote {args.out} ({weights} weights); signatures "
+          f"generate({noise_arguments(gan.noise_spec)}) "
           f"and sample(num_videos int32, seed int32) -> videos uint8 [N, {', '.join(map(str, gan.video_shape))}]")
     return 0

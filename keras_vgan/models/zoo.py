@@ -66,6 +66,21 @@ def get_architecture(name):
     return ARCHITECTURES[name]
 
 
+def check_options(name, options):
+    """The options that are set (not None); one ValueError naming those architecture `name` does not take.
+
+    Example:
+    >>> check_options("conv3d", {"latent_dim": 64, "upsampling": None})
+    {'latent_dim': 64}
+    """
+    known = get_architecture(name).options
+    options = {key: value for key, value in options.items() if value is not None}
+    unknown = sorted(set(options) - set(known))
+    if unknown:
+        raise ValueError(f"option(s) {unknown} are not taken by model {name!r}; expected some of {sorted(known)}")
+    return options
+
+
 def build_architecture(name, frames, height, width, channels, **options):
     """`(generator, [discriminators])` of architecture `name` at this video size.
 
@@ -73,11 +88,7 @@ def build_architecture(name, frames, height, width, channels, **options):
     options set to None take the architecture's default.
     """
     architecture = get_architecture(name)
-    known = architecture.options
-    options = {key: value for key, value in options.items() if value is not None}
-    unknown = sorted(set(options) - set(known))
-    if unknown:
-        raise ValueError(f"option(s) {unknown} are not taken by model {name!r}; expected some of {sorted(known)}")
+    options = check_options(name, options)
     generator, discriminators = architecture.build(frames, height, width, channels, **options)
     return generator, list(discriminators)
 
