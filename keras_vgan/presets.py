@@ -71,6 +71,9 @@ class TrainingConfig:
                             kind="count")
     precision: str = option("auto", "auto, float32, mixed_bfloat16 or mixed_float16")
     jit_compile: str = option("auto", "auto, on or off: XLA-compile the training step (auto: GPU/TPU only)")
+    strategy: str = option("auto", "tf.distribute strategy: auto, default, mirrored, multi-worker (TF_CONFIG) or "
+                                   "tpu (auto: TPU if configured, multi-worker if TF_CONFIG names a cluster, mirrored "
+                                   "on several GPUs, else default)")
     seed: int = option(0, "random seed", kind="integer")
 
     def __post_init__(self):
@@ -91,7 +94,7 @@ class TrainingConfig:
 
     def validate(self):
         """Check everything that needs no TensorFlow graph; ValueError naming the first bad value."""
-        from keras_vgan import losses, precision
+        from keras_vgan import distribute, losses, precision
         from keras_vgan.models.layout import video_layout
         from keras_vgan.models.zoo import check_options
 
@@ -101,6 +104,7 @@ class TrainingConfig:
         losses.get_adversarial_loss(self.loss)
         precision.resolve_precision(self.precision)
         precision.resolve_jit_compile(self.jit_compile)
+        distribute.resolve_strategy_name(self.strategy)
         check_options(self.model, self.model_arguments())
         if self.augment:
             from keras_vgan.diffaugment import DiffAugment

@@ -25,6 +25,17 @@ rewrites `model.keras`. The sample noise needs no saving: it is derived from
 `config.seed`. Not restored: the data order (the shuffle starts over) and the
 training-noise stream (reseeded from the seed and the step), so a resumed run
 is statistically, not bit-for-bit, the same as an uninterrupted one.
+
+Distribution (`config.strategy` or `strategy=`; see `keras_vgan.distribute`):
+the networks and optimizers are built under the strategy's scope and
+`config.batch_size` is the global batch, split over the replicas. In a
+multi-worker job every worker runs `train` with the same configuration and run
+directory (on storage they all reach); each reads its own part of the data
+(`load_source(..., shard=...)`) and draws its own noise, and only the chief
+writes the run directory (config, samples, TensorBoard, checkpoints,
+`model.keras`); the other workers' checkpoint copies go to temporary
+directories that they remove (`TrainingCheckpoint`). Restarted, every worker
+resumes from the chief's last checkpoint.
 """
 
 import json
@@ -32,6 +43,7 @@ import os
 
 import keras
 
+from keras_vgan import distribute
 from keras_vgan import precision as precision_policy
 from keras_vgan.callbacks import RealSamples, SampleGrid, TensorBoardSamples, TrainingCheckpoint
 from keras_vgan.datasets import PROCEDURAL_DATASETS, check_first_batch, describe_source, load_source, take_clips
@@ -76,10 +88,15 @@ def build_gan(config):
     return gan
 
 
-def source_clips(config):
-    """The unbatched clips `config` names, through `load_source`: `config.data`, else the built-in `config.dataset`."""
+def source_clips(config, shard=None):
+    """The unbatched clips `config` names, through `load_source`: `config.data`, else the built-in `config.dataset`.
+
+    `shard=(index, count)`: only worker `index` of `count`'s part (see `load_source`).
+    """
     geometry = dict(frames=config.frames, height=config.height, width=config.width, channels=config.channels,
                     seed=config.seed)
+    if shard is not None and shard[1] > 1:
+        geometry["shard"] = tuple(shard)
     if config.data:
         options = {"clips_per_video": config.clips_per_video} if config.clips_per_video else {}
         if config.layout:
@@ -98,18 +115,41 @@ def source_clips(config):
 SHUFFLE_BUFFER_BYTES = 256 * 2**20
 
 
-def training_dataset(config, clips=None):
-    """Shuffled, repeated, batched, prefetched clips for `fit`."""
+def training_dataset(config, clips=None, batch_size=None):
+    """Shuffled, repeated, batched, prefetched clips for `fit`, in batches of `batch_size` (default: the config's)."""
     clips = source_clips(config) if clips is None else clips
+    batch_size = batch_size or config.batch_size
     clip_bytes = 4 * config.frames * config.height * config.width * config.channels
-    buffer = int(min(4096, max(4 * config.batch_size, SHUFFLE_BUFFER_BYTES // clip_bytes)))
-    return make_training_dataset(clips, config.batch_size, shuffle_buffer=buffer, seed=config.seed)
+    buffer = int(min(4096, max(4 * batch_size, SHUFFLE_BUFFER_BYTES // clip_bytes)))
+    return make_training_dataset(clips, batch_size, shuffle_buffer=buffer, seed=config.seed)
+
+
+def distributed_training_dataset(config, clips, strategy):
+    """What `fit` reads under `strategy`: the clips as they are, or, across workers, per-replica batches.
+
+    Across workers each reads only its part (`clips`, from `source_clips(config,
+    shard=...)`), in batches of the per-replica size, through
+    `distribute_datasets_from_function`, so tf.distribute neither shards nor
+    re-batches it again.
+    """
+    role = distribute.worker_role(strategy)
+    if role.count == 1:
+        return training_dataset(config, clips)
+    per_replica = distribute.per_replica_batch_size(config.batch_size, strategy)
+
+    def worker_dataset(context):
+        if context.num_input_pipelines != role.count or context.input_pipeline_id != role.index:
+            raise RuntimeError(f"input pipeline {context.input_pipeline_id} of {context.num_input_pipelines} does "
+                               f"not match worker {role.index} of {role.count}")
+        return training_dataset(config, clips, batch_size=per_replica)
+
+    return strategy.distribute_datasets_from_function(worker_dataset)
 
 
 # Options that may differ between a run and its continuation: they change
 # neither the model nor the meaning of the step and epoch counters.
 RESUMABLE_CHANGES = frozenset({"epochs", "sample_every", "num_samples", "checkpoint_every", "jit_compile",
-                               "log_every"})
+                               "log_every", "strategy"})
 
 
 def check_resumable(config, run_dir):
@@ -159,55 +199,73 @@ def _merge_histories(histories):
     return merged
 
 
-def train(config, run_dir, verbose=1, extra_callbacks=()):
+def train(config, run_dir, verbose=1, extra_callbacks=(), strategy=None):
     """Train as `config` says, writing into `run_dir`; returns (gan, history).
 
     If `run_dir` holds a checkpoint, training continues from it (see the
     module docstring); `history` then covers the epochs run by this call.
     The global dtype policy is the run's precision while it trains and what
-    it was before once it returns.
+    it was before once it returns. `strategy`: a `tf.distribute.Strategy`, or
+    one of `keras_vgan.distribute.STRATEGIES` (default: `config.strategy`).
+    `extra_callbacks` run on every worker; the run's own sample and
+    TensorBoard callbacks on the chief only.
 
     Example:
     >>> gan, history = train(get_preset("quickstart").replace(epochs=2), "runs/demo")  # doctest: +SKIP
     """
+    # First, before other TensorFlow work: a multi-worker strategy sets up its collectives at creation.
+    if strategy is None or isinstance(strategy, str):
+        strategy = distribute.make_strategy(strategy or config.strategy)
     previous_policy = keras.config.dtype_policy()
     try:
-        return _train(config, run_dir, verbose, extra_callbacks)
+        return _train(config, run_dir, verbose, extra_callbacks, strategy)
     finally:
         keras.config.set_dtype_policy(previous_policy)
 
 
-def _train(config, run_dir, verbose, extra_callbacks):
-    os.makedirs(run_dir, exist_ok=True)
+def _train(config, run_dir, verbose, extra_callbacks, strategy):
+    role = distribute.worker_role(strategy)
+    distribute.per_replica_batch_size(config.batch_size, strategy)
+    if role.is_chief:
+        os.makedirs(run_dir, exist_ok=True)
     checkpoint = TrainingCheckpoint(os.path.join(run_dir, "checkpoints"), every_n_steps=config.checkpoint_every)
     resuming = bool(checkpoint.checkpoints())
     if resuming:
         check_resumable(config, run_dir)
-    with atomic_path(os.path.join(run_dir, "config.json")) as temporary:
-        with open(temporary, "w") as file:
-            file.write(config.to_json())
+    if role.is_chief:
+        with atomic_path(os.path.join(run_dir, "config.json")) as temporary:
+            with open(temporary, "w") as file:
+                file.write(config.to_json())
     keras.utils.set_random_seed(config.seed)
     policy = precision_policy.set_precision(config.precision)
     if verbose:
         print(f"keras-vgan: precision {policy} on {precision_policy.accelerator()}; run directory {run_dir}")
-    clips = source_clips(config)
+        print(f"keras-vgan: {distribute.describe_strategy(strategy, config.batch_size)}", flush=True)
+    clips = source_clips(config, shard=(role.index, role.count))
     summary = describe_source(clips, config.data or config.dataset)
     if verbose:
         print(summary, flush=True)
-    dataset = training_dataset(config, clips)
+    local_dataset = training_dataset(config, clips)
     # One read of the first batches serves the sanity checks and the real samples.
-    first = take_clips(dataset, max(config.batch_size, config.num_samples))
+    first = take_clips(local_dataset, max(config.batch_size, config.num_samples))
     check_first_batch(first[:config.batch_size], config.batch_size, summary.num_items)
-    gan = build_gan(config)
+    dataset = distributed_training_dataset(config, clips, strategy) if role.count > 1 else local_dataset
+    with strategy.scope():
+        gan = build_gan(config)
     progress = checkpoint.restore(gan)
-    if progress.step:
-        # Fresh training noise after a resume, instead of replaying the first steps' draws.
-        keras.utils.set_random_seed((config.seed + progress.step) % 2**32)
-        if verbose and progress.epoch < config.epochs:
-            print(f"keras-vgan: resuming from step {progress.step} (epoch {progress.epoch + 1}, "
-                  f"step {progress.step_in_epoch} of {config.steps_per_epoch})", flush=True)
+    if role.count > 1:
+        distribute.check_same_on_every_worker(strategy, "the restored step", progress.step,
+                                              hint="every worker must read the chief's checkpoints: put the run "
+                                                   "directory on storage all of them reach")
+    if progress.step or role.index:
+        # Fresh training noise after a resume, instead of replaying the first steps' draws, and
+        # each worker's own, instead of every worker drawing the same.
+        keras.utils.set_random_seed(distribute.replica_noise_seed(config.seed, role.index, progress.step))
+    if progress.step and verbose and progress.epoch < config.epochs:
+        print(f"keras-vgan: resuming from step {progress.step} (epoch {progress.epoch + 1}, "
+              f"step {progress.step_in_epoch} of {config.steps_per_epoch})", flush=True)
     sample_seed = config.seed + 1  # The fixed sample noise: derived, so a resumed run shows the same points.
-    callbacks = [
+    run_outputs = [
         RealSamples(first, os.path.join(run_dir, "samples"), os.path.join(run_dir, "tensorboard", "real"),
                     num_videos=config.num_samples),
         SampleGrid(os.path.join(run_dir, "samples"), num_videos=config.num_samples,
@@ -215,6 +273,9 @@ def _train(config, run_dir, verbose, extra_callbacks):
         TensorBoardSamples(os.path.join(run_dir, "tensorboard"), num_videos=config.num_samples,
                            every_n_epochs=config.sample_every, seed=sample_seed, log_every_n_steps=config.log_every,
                            write_graph=False, profile_batch=0),
+    ]
+    callbacks = [
+        *(run_outputs if role.is_chief else ()),
         *extra_callbacks,
         checkpoint,  # Last: an epoch counts as done once the others have handled its end.
     ]
@@ -237,5 +298,6 @@ def _train(config, run_dir, verbose, extra_callbacks):
         history.epoch, history.history = [], {}
     else:
         history = _merge_histories(histories)
-    save_model(gan, os.path.join(run_dir, "model.keras"))
+    if role.is_chief:
+        save_model(gan, os.path.join(run_dir, "model.keras"))
     return gan, history

@@ -5,6 +5,11 @@ modules import these by name (`from helpers import tiny_gan`): pytest puts this
 folder on `sys.path`, as for `video_factory`.
 """
 
+import os
+import subprocess
+import sys
+import textwrap
+
 import keras
 
 from keras_vgan.datasets.synthetic import moving_digits
@@ -60,3 +65,21 @@ def clips(num_videos=16, batch_size=8, repeat=False):
 def endless_clips():
     """8 clips in batches of 4, repeated: for `fit(..., steps_per_epoch=N)`."""
     return clips(8, batch_size=4, repeat=True)
+
+
+# Logical devices must be configured before TensorFlow initializes its runtime: in a fresh process.
+TWO_LOGICAL_CPUS = textwrap.dedent("""
+    import numpy as np, tensorflow as tf, keras
+    cpu = tf.config.list_physical_devices("CPU")[0]
+    tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
+    strategy = tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"])
+    assert strategy.num_replicas_in_sync == 2
+""")
+
+
+def run_with_two_logical_cpus(script):
+    """Run `script` (usually `TWO_LOGICAL_CPUS` + more) in a fresh Python, with this folder on its path."""
+    tests = os.path.dirname(os.path.abspath(__file__))
+    python_path = os.pathsep.join(filter(None, [tests, os.environ.get("PYTHONPATH")]))
+    return subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300,
+                          env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2", "PYTHONPATH": python_path})

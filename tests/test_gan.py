@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from helpers import LATENT_DIM, SHAPE, VIDEO_SHAPE, clips, tiny_discriminator, tiny_gan, tiny_generator
+from helpers import (LATENT_DIM, SHAPE, TWO_LOGICAL_CPUS, VIDEO_SHAPE, clips, run_with_two_logical_cpus,
+                     tiny_discriminator, tiny_gan, tiny_generator)
 from keras_vgan.datasets.synthetic import moving_digits
 from keras_vgan.models import VideoGAN
 
@@ -120,15 +121,6 @@ def test_constructor_and_compile_errors_name_the_value():
         gan.compile(loss="hinge", label_smoothing=0.1)
 
 
-# Logical devices must be configured before TensorFlow initializes its runtime: in a fresh process.
-TWO_LOGICAL_CPUS = textwrap.dedent("""
-    import numpy as np, tensorflow as tf, keras
-    cpu = tf.config.list_physical_devices("CPU")[0]
-    tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
-    strategy = tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"])
-    assert strategy.num_replicas_in_sync == 2
-""")
-
 MIRRORED = TWO_LOGICAL_CPUS + textwrap.dedent("""
     from helpers import clips, tiny_gan
     with strategy.scope():
@@ -146,13 +138,6 @@ MIRRORED = TWO_LOGICAL_CPUS + textwrap.dedent("""
         assert len(copies) == 2 and np.array_equal(copies[0].numpy(), copies[1].numpy()), variable.path
     print("MIRRORED_OK", sorted(history.history))
 """)
-
-
-def run_with_two_logical_cpus(script):
-    tests = os.path.dirname(os.path.abspath(__file__))
-    python_path = os.pathsep.join(filter(None, [tests, os.environ.get("PYTHONPATH")]))
-    return subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300,
-                          env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2", "PYTHONPATH": python_path})
 
 
 def test_fit_under_mirrored_strategy_on_two_logical_cpus():

@@ -14,11 +14,19 @@ a `VideoGAN`, but:
 (TensorFlow assembles the files under temporary names and renames them) and
 only then rewrites its small `checkpoint` index file, atomically. A kill at any
 moment therefore leaves the previous checkpoint listed and intact.
+
+Under a multi-worker strategy every worker saves (reading the distributed
+variables may take collective ops, in which all must take part), as
+TensorFlow's multi-worker convention has it: the chief into `directory`, every
+other worker into a temporary directory of its own that it removes after each
+save. Every worker restores from `directory`, which must therefore be storage
+that all of them read (a shared file system or a bucket).
 """
 
 import glob
 import os
 import shutil
+import tempfile
 import warnings
 from typing import NamedTuple
 
@@ -26,6 +34,7 @@ import keras
 import tensorflow as tf
 
 from keras_vgan.callbacks.schedule import StepSchedule
+from keras_vgan.distribute import worker_role
 from keras_vgan.validation import check_positive_ints
 
 
@@ -102,7 +111,10 @@ class TrainingCheckpoint(keras.callbacks.Callback):
         if getattr(model, "ema_generator", None) is not None:
             objects["ema_generator"] = model.ema_generator
         self._checkpoint = tf.train.Checkpoint(**objects)
-        self._manager = tf.train.CheckpointManager(self._checkpoint, self.directory, max_to_keep=self.max_to_keep)
+        self._is_chief = worker_role(model.distribute_strategy).is_chief
+        # A non-chief worker's copy only takes part in the save; nobody reads it.
+        write_directory = self.directory if self._is_chief else tempfile.mkdtemp(prefix="keras_vgan_worker_checkpoint_")
+        self._manager = tf.train.CheckpointManager(self._checkpoint, write_directory, max_to_keep=self.max_to_keep)
         self._tracked_model = model
 
     def set_model(self, model):
@@ -127,7 +139,8 @@ class TrainingCheckpoint(keras.callbacks.Callback):
         """
         self._track(model)
         # Leftovers of a save that was killed: TensorFlow builds each checkpoint in `<name>_temp`.
-        for leftover in glob.glob(os.path.join(self.directory, "*_temp")):
+        # Only the chief writes here, so only the chief tidies.
+        for leftover in glob.glob(os.path.join(self.directory, "*_temp")) if self._is_chief else ():
             shutil.rmtree(leftover, ignore_errors=True)
         candidates = self.checkpoints()
         failures = []
@@ -158,13 +171,15 @@ class TrainingCheckpoint(keras.callbacks.Callback):
         return self._progress
 
     def save(self):
-        """Write a checkpoint of the current state now; returns its path."""
+        """Write a checkpoint of the current state now; returns its path (on a non-chief worker, a removed one)."""
         if self._checkpoint is None:
             raise ValueError("TrainingCheckpoint.save needs a model: call restore(model) or use it in fit first")
         for name, value in self._progress._asdict().items():
             self._counters[name].assign(value)
         path = self._manager.save()
         self._saved_step = self._progress.step
+        if not self._is_chief:
+            shutil.rmtree(self._manager.directory, ignore_errors=True)
         return path
 
     # ---- callback hooks ---------------------------------------------------------------------------

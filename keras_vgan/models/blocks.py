@@ -5,11 +5,27 @@ builders have always used, so a change of option never renames the layers
 of the default configuration (old `.keras` files keep loading).
 """
 
+import tensorflow as tf
 from keras import layers
 
 from keras_vgan.validation import check_positive_int
 
 UPSAMPLINGS = ("transpose", "resize")
+
+
+def batch_normalization(name):
+    """A `BatchNormalization` called `name`, synchronized across replicas when built under several.
+
+    Synchronized, its batch statistics are the global batch's, so a step on N
+    replicas normalizes as one device would on the whole batch, and the moving
+    statistics stay the same on every replica and worker (unsynchronized, each
+    worker's would drift apart on its own data).
+
+    Example:
+    >>> batch_normalization("up1_norm").synchronized  # built outside any multi-replica strategy
+    False
+    """
+    return layers.BatchNormalization(name=name, synchronized=tf.distribute.get_strategy().num_replicas_in_sync > 1)
 
 
 def normalization_layer(kind, name):
@@ -20,7 +36,7 @@ def normalization_layer(kind, name):
     'up1_norm'
     """
     if kind == "batch":
-        return layers.BatchNormalization(name=name)
+        return batch_normalization(name)
     if kind == "layer":
         return layers.LayerNormalization(name=name)
     return None
@@ -97,7 +113,7 @@ def down_block(x, convolution, normalization, index):
     if index > 0 and normalization == "layer":
         x = layers.LayerNormalization(name=f"down{index + 1}_norm")(x)
     elif index > 0 and normalization == "batch":
-        x = layers.BatchNormalization(name=f"down{index + 1}_norm")(x)
+        x = batch_normalization(f"down{index + 1}_norm")(x)
     return layers.LeakyReLU(0.2, name=f"down{index + 1}_lrelu")(x)
 
 

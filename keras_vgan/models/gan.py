@@ -6,6 +6,7 @@ import tensorflow as tf
 
 from keras_vgan import loss_terms as named_terms
 from keras_vgan import losses as adversarial_losses
+from keras_vgan.distribute import is_multi_worker
 from keras_vgan.noise import CONDITION_INPUT, NoiseSpec
 from keras_vgan.pixels import to_uint8
 from keras_vgan.validation import check_int, check_positive_int
@@ -256,7 +257,7 @@ class VideoGAN(keras.Model):
 
         for name, (value, weight) in {**d_logs, **g_logs}.items():
             self.trackers[name].update_state(value, sample_weight=weight)
-        return {metric.name: metric.result() for metric in self.metrics}
+        return _reducible_across_workers({metric.name: metric.result() for metric in self.metrics})
 
     def _discriminator_step(self, real_videos, condition, batch_size, global_batch_size, replicas, step):
         fake_videos = tf.stop_gradient(self.generator(self._generator_inputs(batch_size, condition), training=True))
@@ -451,6 +452,20 @@ class VideoGAN(keras.Model):
             if config.get(name) is not None:
                 config[name] = keras.saving.deserialize_keras_object(config[name])
         return cls(**config)
+
+
+def _reducible_across_workers(logs):
+    """The step's logs in a shape that Keras 3's `fit` can reduce under a multi-worker strategy.
+
+    There `fit` averages each log with `strategy.reduce("MEAN", value, axis=0)`,
+    which fails on a scalar ("Invalid reduction dimension 0 for input with 0
+    dimensions"; keras-team/keras#20585). Each scalar gets that axis here, and the
+    reduction turns it back into the scalar mean over the replicas, as `fit` gives
+    under every other strategy.
+    """
+    if not is_multi_worker(tf.distribute.get_strategy()):
+        return logs
+    return {name: tf.reshape(value, [1]) for name, value in logs.items()}
 
 
 def _accumulate(previous, value, due):

@@ -12,6 +12,7 @@ spectral normalization is the modern alternative.
 import keras
 from keras import layers
 
+from keras_vgan.models.blocks import batch_normalization
 from keras_vgan.models.image_networks import video_from_frame_codes
 from keras_vgan.models.layout import video_layout
 from keras_vgan.validation import check_positive_ints
@@ -71,13 +72,13 @@ def build_tgan_generator(
     noise = keras.Input(shape=(latent_dim,), name="noise")
     t = layers.Dense(start_steps * widths[0], use_bias=False, name="temporal_project")(noise)
     t = layers.Reshape((start_steps, widths[0]), name="temporal_grid")(t)
-    t = layers.BatchNormalization(name="temporal_project_norm")(t)
+    t = batch_normalization("temporal_project_norm")(t)
     t = layers.ReLU(name="temporal_project_relu")(t)
     for i in range(doublings - 1):
         block = f"temporal_up{i + 1}"
         t = layers.Conv1DTranspose(widths[i + 1], 4, strides=2, padding="same", use_bias=False,
                                    name=f"{block}_deconv")(t)
-        t = layers.BatchNormalization(name=f"{block}_norm")(t)
+        t = batch_normalization(f"{block}_norm")(t)
         t = layers.ReLU(name=f"{block}_relu")(t)
     # Odd frame counts have no doubling: the last layer then keeps the length.
     t = layers.Conv1DTranspose(frame_latent_dim, 4, strides=2 if doublings else 1, padding="same",
