@@ -6,11 +6,14 @@ grey levels, see video_factory) say which video it came from: the label each
 clip carries can be checked against that video's class folder.
 """
 
+import json
 import os
+import warnings
 
 import pytest
 
-from keras_vgan.datasets import from_ucf101
+from keras_vgan.cli import main as cli_main
+from keras_vgan.datasets import SkippedItemWarning, from_tfrecord, from_ucf101, load_source
 from keras_vgan.datasets.ucf101 import find_split_dir, read_class_index, read_split
 from video_factory import frame_indices_of, write_h264, write_video
 
@@ -142,3 +145,93 @@ def test_bad_class_index_and_missing_files_are_named(tmp_path):
         read_split(split_dir, 1, "test")
     with pytest.raises(ValueError, match="subset='val' is not valid"):
         read_split(split_dir, 1, "val")
+
+
+def read_shards(directory):
+    """(video of each clip, its label) of a shard directory, in the order written."""
+    return [(video_of_clip(clip.numpy()), int(label))
+            for clip, label in from_tfrecord(directory, labels=True, shuffle=False)]
+
+
+def prepare(root, out, *extra):
+    return cli_main(["prepare", str(root), str(out), "--ucf101-split", "1", "--frames", str(CLIP_FRAMES),
+                     "--size", "16", "--shard-size", "2", *extra])
+
+
+def test_prepare_writes_labelled_train_and_test_shards_kept_apart(ucf101, tmp_path, capsys):
+    out = tmp_path / "shards" / "ucf101"
+    assert prepare(ucf101, out) == 0
+    printed = capsys.readouterr().out
+    videos = {}
+    for subset in ("train", "test"):
+        manifest = json.loads((out / subset / "manifest.json").read_text())
+        assert manifest["class_names"] == CLASSES and manifest["has_labels"]
+        pairs = read_shards(out / subset)
+        assert all(label == class_label(video) for video, label in pairs), pairs
+        videos[subset] = sorted(video for video, _ in pairs)
+        assert videos[subset] == expected_videos(subset)
+        assert (f"UCF-101 split 1 {subset}: {len(videos[subset])} videos listed, 0 missing, 0 unreadable; "
+                f"{len(videos[subset])} clips") in printed
+    assert not set(videos["train"]) & set(videos["test"])
+    assert f"keras-vgan train --data {out / 'train'}" in printed
+    # What `train --data` and `evaluate --data` read: each subset is a source of its own.
+    assert load_source(str(out / "train"), frames=CLIP_FRAMES, height=16, width=16).data_summary.num_items == 5
+    # The same command again refuses before it decodes anything.
+    assert prepare(ucf101, out) == 2
+    assert "already holds clips" in capsys.readouterr().err
+
+
+def test_listed_but_missing_videos_are_skipped_with_one_counted_warning(ucf101, tmp_path, capsys):
+    listed = VIDEOS + [(f"YoYo/v_YoYo_g2{n}_c01.avi", "train", None) for n in range(5)]
+    split_dir = write_split_files(tmp_path / "splits", videos=listed)
+    out = tmp_path / "out"
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        assert prepare(ucf101, out, "--split-dir", str(split_dir)) == 0
+    messages = [str(w.message) for w in caught if issubclass(w.category, SkippedItemWarning)]
+    assert len(messages) == 1, messages
+    assert messages[0].startswith(f"UCF-101 trainlist01.txt: 5 of 10 listed videos are missing under {ucf101} "
+                                  f"(first: YoYo/v_YoYo_g20_c01.avi, YoYo/v_YoYo_g21_c01.avi, "
+                                  f"YoYo/v_YoYo_g22_c01.avi, ...); skipped")
+    assert "train: 10 videos listed, 5 missing" in capsys.readouterr().out
+    assert sorted(video for video, _ in read_shards(out / "train")) == expected_videos("train")
+    # Nothing of a split there at all: the wrong folder, most likely.
+    with pytest.raises(ValueError, match="none of its 5 listed videos is under"):
+        from_ucf101(tmp_path, split_dir=write_split_files(tmp_path / "only_missing", videos=listed[8:]),
+                    subset="train")
+
+
+@pytest.mark.parametrize("damage, message", [
+    (lambda split_dir: os.remove(split_dir / "testlist01.txt"),
+     "testlist01.txt' does not exist; expected lines like 'ApplyEyeMakeup/v_ApplyEyeMakeup_g01_c01.avi'"),
+    (lambda split_dir: (split_dir / "trainlist01.txt").write_text("YoYo/v_YoYo_g08_c01.avi 4 extra\n"),
+     "trainlist01.txt, line 1: 'YoYo/v_YoYo_g08_c01.avi 4 extra' is not a line like"),
+])
+def test_bad_split_files_are_one_line_exit_2_and_write_nothing(ucf101, tmp_path, capsys, damage, message):
+    split_dir = write_split_files(tmp_path / "splits")
+    damage(split_dir)
+    out = tmp_path / "out"
+    assert prepare(ucf101, out, "--split-dir", str(split_dir)) == 2
+    error = capsys.readouterr().err.splitlines()
+    assert len(error) == 1 and error[0].startswith("keras-vgan prepare: error: ") and message in error[0], error
+    assert not out.exists()
+
+
+def test_split_options_that_do_not_fit_are_usage_errors(ucf101, tmp_path, capsys):
+    assert cli_main(["prepare", str(ucf101), str(tmp_path / "a"), "--split-dir", str(tmp_path)]) == 2
+    assert "--split-dir applies only with --ucf101-split" in capsys.readouterr().err
+    assert prepare(ucf101, tmp_path / "b", "--layout", "NTHW") == 2
+    assert "--layout applies to .npy arrays only" in capsys.readouterr().err
+    assert cli_main(["prepare", str(ucf101), str(tmp_path / "c"), "--ucf101-split", "4"]) == 2
+    assert "invalid choice: 4" in capsys.readouterr().err
+    assert not any((tmp_path / name).exists() for name in "abc")
+
+
+def test_prepare_writes_through_gfile(ucf101):
+    """TF's in-memory file system stands in for gs://: both subsets' shards go through tf.io.gfile."""
+    import uuid
+
+    out = f"ram://keras_vgan_ucf101_{uuid.uuid4().hex}/ucf101"
+    assert prepare(ucf101, out) == 0
+    for subset in ("train", "test"):
+        assert sorted(video for video, _ in read_shards(f"{out}/{subset}")) == expected_videos(subset)
