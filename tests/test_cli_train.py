@@ -102,6 +102,8 @@ def test_default_run_name_follows_the_data_and_the_model():
     assert name() == "quickstart"
     assert name("--data", "/home/me/my videos/") == "my-videos"
     assert name("--data", "clips.npy") == "clips"
+    assert name("--data", "data/ucf101_16x64/train") == "ucf101_16x64-train"
+    assert name("--data", "train") == "train"
     assert name("--preset", "bouncing-shapes", "--model", "conv3d") == "bouncing-shapes"
 
 

@@ -84,6 +84,10 @@ def config_from_args(args):
     return config
 
 
+# Folder names that say which part of a dataset, not which dataset.
+SUBSET_FOLDER_NAMES = ("train", "test", "val", "validation")
+
+
 def default_run_name(args, config):
     """The preset's name, or the --data folder's; with the model appended when --model changed it.
 
@@ -93,7 +97,12 @@ def default_run_name(args, config):
     from keras_vgan.presets import get_preset
 
     if args.data:
-        base = os.path.basename(os.path.normpath(args.data.split(":", 1)[-1])) or "data"
+        path = os.path.normpath(args.data.split(":", 1)[-1])
+        base = os.path.basename(path) or "data"
+        if base.lower() in SUBSET_FOLDER_NAMES and os.path.basename(os.path.dirname(path)):
+            # `prepare --ucf101-split` writes OUT/train and OUT/test: "train" alone would name
+            # every such run the same.
+            base = f"{os.path.basename(os.path.dirname(path))}-{base}"
         name = re.sub(r"[^A-Za-z0-9_.-]+", "-", os.path.splitext(base)[0]).strip("-.") or "data"
     else:
         name = args.preset

@@ -24,6 +24,7 @@ from keras_vgan.datasets.summary import DataSummary, describe_source
 from keras_vgan.datasets.synthetic import bouncing_shapes, moving_digits
 from keras_vgan.datasets.tfds import from_tfds
 from keras_vgan.datasets.tfrecord import from_tfrecord, write_tfrecord_shards
+from keras_vgan.datasets.ucf101 import from_ucf101
 from keras_vgan.datasets.video_files import from_video_files
 
 __all__ = [
@@ -42,6 +43,7 @@ __all__ = [
     "from_npy",
     "from_tfds",
     "from_tfrecord",
+    "from_ucf101",
     "from_video_files",
     "generate_moving_mnist",
     "load_source",

@@ -24,7 +24,9 @@ CHANNEL_NAMES = {1: "grayscale", 3: "RGB"}
 
 
 def _count(number, noun):
-    return f"{number:,} {noun if number == 1 else noun + 's'}"
+    # "classes", not "classs": a noun ending in a hissing sound takes "es".
+    plural = noun + ("es" if noun.endswith(("s", "sh", "ch", "x")) else "s")
+    return f"{number:,} {noun if number == 1 else plural}"
 
 
 def _size(size):
