@@ -79,7 +79,7 @@ def config_from_args(args):
     if args.data:
         overrides["dataset"] = None
     config = config.replace(**overrides)
-    if args.data is None and config.dataset is None:
+    if config.data is None and config.dataset is None:
         raise UsageError("--dataset or --data is required")
     return config
 
