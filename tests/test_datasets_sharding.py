@@ -134,3 +134,34 @@ def test_shard_none_and_a_single_worker_read_everything_as_before(tmp_path):
 def test_a_bad_shard_is_a_value_error_naming_it(bad):
     with pytest.raises(ValueError, match=r"shard=.* is not valid; expected \(index, count\)"):
         load_source("moving_digits", frames=4, height=16, width=16, channels=1, num_videos=4, shard=bad)
+
+
+@pytest.fixture(scope="module")
+def class_videos(tmp_path_factory):
+    """Five tiny 8-frame videos in class folders: a/0 a/1 b/2 b/3 c/4."""
+    root = tmp_path_factory.mktemp("videos")
+    for index, name in enumerate(["a", "a", "b", "b", "c"]):
+        write_video(root / name / f"{index}.avi", num_frames=8, width=16, height=16)
+    return root
+
+
+def test_video_files_split_by_item_with_global_labels(class_videos):
+    datasets = [from_video_files(class_videos, frames=4, height=8, width=8, labels=True, seed=0, shard=(i, 2))
+                for i in range(2)]
+    names = [[os.path.relpath(f, class_videos) for f in dataset.files] for dataset in datasets]
+    assert names == [["a/0.avi", "b/2.avi", "c/4.avi"], ["a/1.avi", "b/3.avi"]]
+    # Worker 1 has no "c" video, yet its class indices are the job's.
+    assert datasets[1].class_names == ["a", "b", "c"]
+    assert sorted(int(label) for _, label in datasets[1]) == [0, 1]
+    assert datasets[0].data_summary.part == "worker 1 of 2 (index 0): 3 of 5 usable video files"
+    with pytest.raises(ValueError, match="5 usable video files .* cannot be split across 6 workers"):
+        load_source(str(class_videos), frames=4, height=8, width=8, shard=(0, 6))
+
+
+def test_frame_folders_split_by_item(tmp_path):
+    for index in range(4):
+        write_frame_folder(str(tmp_path / "frames" / f"video_{index}"), num_frames=6, width=16, height=16)
+    parts = [load_source(str(tmp_path / "frames"), frames=4, height=8, width=8, shard=(i, 3)) for i in range(3)]
+    folders = [[os.path.basename(f) for f in dataset.folders] for dataset in parts]
+    assert folders == [["video_0", "video_3"], ["video_1"], ["video_2"]]
+    assert [len(list(dataset)) for dataset in parts] == [2, 1, 1]
