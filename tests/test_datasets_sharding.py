@@ -165,3 +165,41 @@ def test_frame_folders_split_by_item(tmp_path):
     folders = [[os.path.basename(f) for f in dataset.folders] for dataset in parts]
     assert folders == [["video_0", "video_3"], ["video_1"], ["video_2"]]
     assert [len(list(dataset)) for dataset in parts] == [2, 1, 1]
+
+
+def test_npy_videos_split_by_item(tmp_path):
+    videos = np.stack([np.full((4, 8, 8), _clip_level(i), np.uint8) for i in range(NUM_CLIPS)])
+    np.save(tmp_path / "clips.npy", videos)
+    parts = [{_level(clip) for clip in load_source(str(tmp_path / "clips.npy"), frames=4, height=None,
+                                                      width=None, channels=None, seed=0, shard=(i, 5))}
+             for i in range(5)]
+    assert [len(part) for part in parts] == [3, 3, 2, 2, 2]
+    assert set().union(*parts) == {_clip_level(i) for i in range(NUM_CLIPS)} and sum(map(len, parts)) == NUM_CLIPS
+    with pytest.raises(ValueError, match="2 videos cannot be split across 3 workers"):
+        from_array(videos[:2], shard=(0, 3))
+
+
+@pytest.mark.parametrize("name", ["moving_digits", "bouncing_shapes"])
+def test_procedural_sources_differ_per_worker_for_the_same_seed(name):
+    def part(index):
+        dataset = load_source(name, frames=4, height=16, width=16, channels=1, num_videos=5, seed=3,
+                              shard=(index, 2))
+        return np.stack([clip.numpy() for clip in dataset])
+
+    first, second = part(0), part(1)
+    assert len(first) + len(second) == 5  # the shares add up to num_videos
+    assert not any(np.array_equal(a, b) for a in first for b in second)
+    np.testing.assert_array_equal(part(1), second)  # the same seed, the same worker: the same videos
+    whole = load_source(name, frames=4, height=16, width=16, channels=1, num_videos=5, seed=3)
+    assert whole.data_summary.part is None and whole.data_summary.num_items == 5
+
+
+def test_moving_mnist_renders_a_share_per_worker(tmp_path):
+    digits = np.random.default_rng(0).integers(0, 256, (10, 28, 28), dtype=np.uint8)
+    np.savez(tmp_path / "mnist.npz", x_train=digits, y_train=np.zeros(10), x_test=digits, y_test=np.zeros(10))
+    parts = [load_source("moving_mnist", frames=20, height=None, width=None, channels=None, num_videos=3,
+                         mnist_path=str(tmp_path / "mnist.npz"), seed=0, shuffle=False, shard=(i, 2))
+             for i in range(2)]
+    clips = [[clip.numpy() for clip in dataset] for dataset in parts]
+    assert [len(c) for c in clips] == [2, 1]
+    assert not any(np.array_equal(a, b) for a in clips[0] for b in clips[1])

@@ -146,6 +146,10 @@ def load_source(spec, frames=16, height=64, width=64, channels=3, labels=False, 
     >>> clips.element_spec.shape
     TensorShape([8, 32, 32, 1])
     >>> clips = load_source("data/UCF-101", labels=True)  # doctest: +SKIP
+    >>> part = load_source("moving_digits", frames=8, height=32, width=32, channels=1,
+    ...                    num_videos=4, shard=(1, 2))
+    >>> part.data_summary.part
+    'worker 2 of 2 (index 1): 2 of 4 videos, from a seed of its own'
     """
     shard = check_shard(shard)
     if shard is not None:
