@@ -203,3 +203,21 @@ def test_moving_mnist_renders_a_share_per_worker(tmp_path):
     clips = [[clip.numpy() for clip in dataset] for dataset in parts]
     assert [len(c) for c in clips] == [2, 1]
     assert not any(np.array_equal(a, b) for a in clips[0] for b in clips[1])
+
+
+def test_tfds_reads_through_its_own_file_sharding(monkeypatch):
+    calls = {}
+
+    def load(name, split, data_dir, download, shuffle_files, with_info, read_config=None):
+        calls["read_config"] = read_config
+        examples = tf.data.Dataset.from_tensor_slices({"video": np.zeros((2, 6, 8, 8, 3), np.uint8)})
+        return examples, types.SimpleNamespace(features={}, splits={})
+
+    stand_in = types.SimpleNamespace(load=load, ReadConfig=lambda **options: types.SimpleNamespace(**options))
+    monkeypatch.setitem(sys.modules, "tensorflow_datasets", stand_in)
+    dataset = load_source("tfds:fake_videos", frames=4, height=8, width=8, shard=(1, 3))
+    context = calls["read_config"].input_context
+    assert (context.input_pipeline_id, context.num_input_pipelines) == (1, 3)
+    assert dataset.data_summary.part.startswith("worker 2 of 3 (index 1)")
+    load_source("tfds:fake_videos", frames=4, height=8, width=8)
+    assert calls["read_config"] is None  # no shard: tfds.load is called as before
