@@ -18,6 +18,7 @@ from keras_vgan.datasets.checks import DataWarning, check_first_batch, take_clip
 from keras_vgan.datasets.frames import from_frame_folders
 from keras_vgan.datasets.moving_mnist import generate_moving_mnist, moving_mnist
 from keras_vgan.datasets.pipeline import make_training_dataset
+from keras_vgan.datasets.sharding import ShardingWarning
 from keras_vgan.datasets.skipping import SkippedItemWarning
 from keras_vgan.datasets.sources import BUILTIN_DATASETS, PROCEDURAL_DATASETS, load_source
 from keras_vgan.datasets.summary import DataSummary, describe_source
@@ -33,6 +34,7 @@ __all__ = [
     "DataWarning",
     "LayoutWarning",
     "PROCEDURAL_DATASETS",
+    "ShardingWarning",
     "SkippedItemWarning",
     "bouncing_shapes",
     "check_first_batch",

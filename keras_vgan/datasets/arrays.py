@@ -21,6 +21,7 @@ import tensorflow as tf
 
 from keras_vgan.datasets.clip_options import check_clip_options
 from keras_vgan.datasets.pipeline import with_element_seeds
+from keras_vgan.datasets.sharding import check_shard, shard_items, shard_seed
 from keras_vgan.datasets.tensor_clips import process_video_tensor
 from keras_vgan.datasets.checks import DataWarning
 from keras_vgan.datasets.summary import DataSummary, attach_summary
@@ -202,7 +203,7 @@ def _value_range(array, value_range):
 
 def from_array(array, frames=None, height=None, width=None, channels=None, labels=None,
                class_names=None, frame_step=1, clips_per_video=1, clip_sampling="random",
-               crop="center", value_range=None, layout=None, shuffle=True, seed=None,
+               crop="center", value_range=None, layout=None, shuffle=True, seed=None, shard=None,
                num_parallel_calls=tf.data.AUTOTUNE):
     """A `tf.data.Dataset` of float32 clips in [-1, 1] from an array of videos.
 
@@ -217,6 +218,10 @@ def from_array(array, frames=None, height=None, width=None, channels=None, label
     `clip_sampling`) and frames resized-to-cover then cropped. `labels`: one
     int per video; elements are then `(clip, label)`. `shuffle` visits the
     videos in a new random order each pass (`shuffle=False`: array order).
+    `shard=(index, count)` (or a `tf.distribute.InputContext`) reads worker
+    `index`'s part: videos index, index + count, ...; fewer videos than
+    workers is a ValueError; `seed` becomes one per worker
+    (`sharding.shard_seed`).
 
     Example:
     >>> videos = np.zeros((4, 20, 64, 64), np.uint8)
@@ -228,6 +233,8 @@ def from_array(array, frames=None, height=None, width=None, channels=None, label
     frames, height, width, channels, frame_step, clips_per_video, _ = check_clip_options(
         frames, height, width, channels, frame_step, clips_per_video, crop, clip_sampling,
         allow_none=True)
+    shard = check_shard(shard)
+    seed = shard_seed(seed, shard)
     if not hasattr(array, "ndim") or not hasattr(array, "dtype"):
         array = np.asarray(array)
     span = (frames - 1) * frame_step + 1 if frames is not None else 1
@@ -266,16 +273,20 @@ def from_array(array, frames=None, height=None, width=None, channels=None, label
             return clips
         return clips, tf.fill([tf.shape(clips)[0]], tf.gather(tf.constant(label_array), index))
 
-    indices = tf.data.Dataset.range(num_videos)
-    if shuffle and num_videos > 1:
-        indices = indices.shuffle(num_videos, seed=seed, reshuffle_each_iteration=True)
+    indices, part, num_items = tf.data.Dataset.range(num_videos), None, num_videos
+    if shard is not None:
+        mine = shard_items(range(num_videos), shard, "video")
+        indices, num_items = tf.data.Dataset.from_tensor_slices(np.asarray(mine, np.int64)), len(mine)
+        part = shard.part(num_items, num_videos, "video")
+    if shuffle and num_items > 1:
+        indices = indices.shuffle(num_items, seed=seed, reshuffle_each_iteration=True)
     dataset = with_element_seeds(indices, seed).map(to_clips, num_parallel_calls=num_parallel_calls,
                                                     deterministic=seed is not None or not shuffle)
     dataset = dataset.unbatch()
     if class_names is not None:
         dataset.class_names = list(class_names)
     return attach_summary(dataset, DataSummary(
-        kind="array", num_items=num_videos, frame_counts=(length,), frame_sizes=(videos.shape[2:4],),
+        kind="array", part=part, num_items=num_items, frame_counts=(length,), frame_sizes=(videos.shape[2:4],),
         channels=videos.shape[4], dtype=str(videos.dtype), value_range=value_range, layout=choice.layout,
         layout_note=choice.note, frame_step=frame_step, clips_per_item=clips_per_video,
         clip_sampling=clip_sampling, crop=crop,

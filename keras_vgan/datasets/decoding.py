@@ -14,6 +14,7 @@ import numpy as np
 import tensorflow as tf
 
 from keras_vgan.datasets.opencv_clips import assemble_clips, clip_frame_indices, clip_span, source_step
+from keras_vgan.datasets.sharding import shard_items
 from keras_vgan.datasets.skipping import SkipItem, SkipTracker
 from keras_vgan.pixels import to_unit_range
 
@@ -69,6 +70,22 @@ def probe_usable_items(keys, probe, tracker, frames, frame_step=1, fps=None, sou
         raise ValueError(f"none of the {tracker.total} {tracker.name} in {source!r} gives a clip of "
                          f"{frames} frames ({reasons or 'nothing found'})")
     return usable, infos
+
+
+def worker_part(shard, usable, infos, labels, noun, source=""):
+    """Worker `shard`'s part of the probed items: `(usable, infos, labels, part)`.
+
+    `usable` and `infos` are `probe_usable_items`'s, `labels` None or one per
+    item (computed over all items, so every worker's class indices agree).
+    Item j goes to worker j % count; `part` is the summary's line on it (None,
+    and everything kept, without a shard). Fewer items than workers is a
+    ValueError (`shard_items`).
+    """
+    if shard is None:
+        return usable, infos, labels, None
+    part = shard.part(len(shard.take(usable)), len(usable), noun)
+    return (shard_items(usable, shard, noun, source), shard.take(infos),
+            None if labels is None else shard.take(labels), part)
 
 
 def decoded_clips_dataset(keys, infos, read_frames, frames, height, width, channels,

@@ -11,8 +11,9 @@ import cv2
 import tensorflow as tf
 
 from keras_vgan.datasets.clip_options import check_clip_options
-from keras_vgan.datasets.decoding import decoded_clips_dataset, probe_usable_items
+from keras_vgan.datasets.decoding import decoded_clips_dataset, probe_usable_items, worker_part
 from keras_vgan.datasets.files import IMAGE_EXTENSIONS, natural_sort_key, parent_folder_labels, walk_directory
+from keras_vgan.datasets.sharding import check_shard, shard_seed
 from keras_vgan.datasets.skipping import SkipItem, SkipTracker
 from keras_vgan.datasets.summary import DataSummary, attach_summary
 
@@ -38,7 +39,7 @@ def find_frame_folders(root, extensions=IMAGE_EXTENSIONS):
 
 def from_frame_folders(root, frames=16, height=64, width=64, channels=3, frame_step=1, fps=None,
                        source_fps=None, clips_per_video=1, crop="center", clip_sampling="random",
-                       labels=False, class_names=None, shuffle=True, seed=None,
+                       labels=False, class_names=None, shuffle=True, seed=None, shard=None,
                        extensions=IMAGE_EXTENSIONS, num_parallel_calls=tf.data.AUTOTUNE,
                        deterministic=False):
     """A `tf.data.Dataset` of float32 clips in [-1, 1] from folders of frame images.
@@ -49,7 +50,8 @@ def from_frame_folders(root, frames=16, height=64, width=64, channels=3, frame_s
     With `labels=True` a video's class is the name of the folder above it
     (`class/video/frame_0001.jpg`); elements are `(clip, label)` and the
     dataset has `class_names`. `shuffle` visits the videos in a new random
-    order each pass.
+    order each pass. `shard=(index, count)` reads worker `index`'s part of
+    the sorted usable folders, as `from_video_files` does.
 
     A folder with an unreadable frame, or fewer frames than one clip needs,
     and an unlistable folder, are skipped with one `SkippedItemWarning` each.
@@ -59,6 +61,7 @@ def from_frame_folders(root, frames=16, height=64, width=64, channels=3, frame_s
     """
     frames, height, width, channels, frame_step, clips_per_video, fps = check_clip_options(
         frames, height, width, channels, frame_step, clips_per_video, crop, clip_sampling, fps)
+    shard = check_shard(shard)
     root = os.fspath(root)
     if not os.path.exists(root):
         raise FileNotFoundError(f"frame folder root {root!r} does not exist")
@@ -97,17 +100,19 @@ def from_frame_folders(root, frames=16, height=64, width=64, channels=3, frame_s
     label_list = None
     if labels:
         label_list, class_names = parent_folder_labels(usable, class_names)
+    usable, infos, label_list, part = worker_part(shard, usable, infos, label_list, "usable frame folder", root)
 
     dataset = decoded_clips_dataset(
         usable, infos, read_frames, frames, height, width, channels, frame_step=frame_step, fps=fps,
         clips_per_video=clips_per_video, clip_sampling=clip_sampling, crop=crop, labels=label_list,
-        tracker=tracker, shuffle_items=shuffle, seed=seed,
+        tracker=tracker, shuffle_items=shuffle, seed=shard_seed(seed, shard),
         class_names=class_names if labels else None, num_parallel_calls=num_parallel_calls,
         deterministic=deterministic)
     dataset.folders = list(usable)
     # Frames are read as `channels` straight away, so the summary reports no colour conversion.
     return attach_summary(dataset, DataSummary(
-        kind="frame folders", num_items=len(usable), item_name="frame folder", total_items=tracker.total,
+        kind="frame folders", part=part, num_items=len(usable), item_name="frame folder",
+        total_items=tracker.total if part is None else None,
         frame_counts=tuple(count for count, _ in infos), frame_sizes=tuple(first_frames[f] for f in usable),
         channels=channels, dtype="uint8", value_range=(0, 255), frame_step=frame_step, fps=fps,
         clips_per_item=clips_per_video, clip_sampling=clip_sampling, crop=crop,

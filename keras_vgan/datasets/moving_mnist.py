@@ -21,6 +21,7 @@ import os
 import numpy as np
 
 from keras_vgan.datasets.arrays import from_array
+from keras_vgan.datasets.sharding import check_shard, procedural_part
 from keras_vgan.validation import check_int, check_positive_ints
 
 IMAGE_SIZE = 64
@@ -137,18 +138,22 @@ def generate_moving_mnist(num_videos=10000, frames=SEQUENCE_LENGTH, num_digits=2
 
 
 def moving_mnist(num_videos=10000, frames=SEQUENCE_LENGTH, height=None, width=None, channels=None,
-                 clip_frames=None, num_digits=2, mnist_path=None, split="train", seed=None, **options):
+                 clip_frames=None, num_digits=2, mnist_path=None, split="train", seed=None, shard=None,
+                 **options):
     """A `tf.data.Dataset` of Moving MNIST clips, float32 in [-1, 1].
 
     Generates `num_videos` videos of `frames` frames (64×64×1), then hands
     them to `from_array`: `clip_frames` samples shorter clips, `height`,
     `width` and `channels` resize/convert, other options are `from_array`'s.
+    `shard=(index, count)` generates worker `index`'s share of `num_videos`
+    from a seed of its own, as `synthetic.moving_digits` does.
 
     Example:
     >>> clips = moving_mnist(1000, mnist_path="mnist.npz", clip_frames=16)  # doctest: +SKIP
     >>> clips.element_spec.shape  # doctest: +SKIP
     TensorShape([16, 64, 64, 1])
     """
+    num_videos, seed, part = procedural_part(num_videos, seed, check_shard(shard))
     videos = generate_moving_mnist(num_videos, frames, num_digits, mnist_path=mnist_path, split=split,
                                    seed=seed)
     # Generated videos-first: no layout to guess.
@@ -157,4 +162,5 @@ def moving_mnist(num_videos=10000, frames=SEQUENCE_LENGTH, height=None, width=No
                        seed=seed, **options)
     clips.data_summary.kind = "built-in, generated from MNIST digits"
     clips.data_summary.layout_note = None
+    clips.data_summary.part = part
     return clips

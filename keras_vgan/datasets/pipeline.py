@@ -9,7 +9,8 @@ parts the sources share live beside this module, one job each:
 * `opencv_clips`: clips from frames decoded by OpenCV (sampling, resize, crop, colour);
 * `tensor_clips`: the same with TensorFlow ops, for arrays, TFRecords and TFDS;
 * `skipping`: one warning per bad item and a count of the skips of a pass;
-* `decoding`: the parallel Python-decoded dataset of video files and frame folders.
+* `decoding`: the parallel Python-decoded dataset of video files and frame folders;
+* `sharding`: each worker of a multi-worker job reading its own part (`shard=`).
 
 This module shuffles, repeats, augments, batches and prefetches. It also
 re-exports the names above, which lived here before.

@@ -21,6 +21,7 @@ import os
 
 from keras_vgan.datasets.arrays import from_npy
 from keras_vgan.datasets.frames import from_frame_folders
+from keras_vgan.datasets.sharding import check_shard
 from keras_vgan.datasets.files import IMAGE_EXTENSIONS, VIDEO_EXTENSIONS, is_glob, walk_directory
 from keras_vgan.datasets.tfrecord import MANIFEST_NAME, from_tfrecord
 from keras_vgan.datasets.tfds import from_tfds
@@ -108,7 +109,8 @@ def _file_kind(path):
     return None
 
 
-def load_source(spec, frames=16, height=64, width=64, channels=3, labels=False, shuffle=True, **options):
+def load_source(spec, frames=16, height=64, width=64, channels=3, labels=False, shuffle=True, shard=None,
+                **options):
     """A `tf.data.Dataset` of float32 clips (frames, height, width, channels) in [-1, 1], unbatched.
 
     `spec` is resolved as the module docstring lists. With `labels=True`
@@ -123,6 +125,16 @@ def load_source(spec, frames=16, height=64, width=64, channels=3, labels=False, 
     ValueError naming it. A spec that names
     nothing is a ValueError (or FileNotFoundError for a missing path).
 
+    `shard=(index, count)`, or the `tf.distribute.InputContext` that
+    `distribute_datasets_from_function` gives, makes this the reader of
+    worker `index` of `count` (`sharding.py`): TFRecord shards split by file
+    (by record, with a `ShardingWarning`, when there are fewer files than
+    workers), video files, frame folders and array videos by item, TFDS
+    through its own file sharding, and the procedural built-ins render each
+    worker's share from a seed of its own. The parts are disjoint and
+    together the whole; fewer items than workers is a ValueError. None (or a
+    count of 1) reads everything, as before.
+
     The dataset is finite (one pass); `make_training_dataset` repeats,
     shuffles and batches it. Its `data_summary` (see `describe_source`) says
     what the source holds and how its clips are made; for a `.npy` array,
@@ -134,7 +146,14 @@ def load_source(spec, frames=16, height=64, width=64, channels=3, labels=False, 
     >>> clips.element_spec.shape
     TensorShape([8, 32, 32, 1])
     >>> clips = load_source("data/UCF-101", labels=True)  # doctest: +SKIP
+    >>> part = load_source("moving_digits", frames=8, height=32, width=32, channels=1,
+    ...                    num_videos=4, shard=(1, 2))
+    >>> part.data_summary.part
+    'worker 2 of 2 (index 1): 2 of 4 videos, from a seed of its own'
     """
+    shard = check_shard(shard)
+    if shard is not None:
+        options["shard"] = shard
     dataset = _load_source(spec, frames, height, width, channels, labels, shuffle, options)
     summary = getattr(dataset, "data_summary", None)
     if summary is not None:

@@ -48,6 +48,7 @@ class DataSummary:
 
     source: str = None            # the spec or path, as given
     kind: str = "tf.data.Dataset"  # "built-in, procedural", "array in a .npy file", "video files", ...
+    part: str = None              # with shard=: this worker's part ("worker 2 of 2 (index 1): 3 of 6 shards")
     num_items: int = None         # items that give clips (videos, frame folders, stored clips)
     item_name: str = "video"      # what an item is, singular
     total_items: int = None       # items found, the skipped ones included
@@ -111,6 +112,8 @@ class DataSummary:
         """The summary as lines of text: what `str(summary)` joins."""
         item = self.item_name
         lines = [f"data: {self.source or 'a tf.data.Dataset'} ({self.kind})"]
+        if self.part:
+            lines.append(f"  part: {self.part}")
         if self.layout_note:
             lines.append(f"  layout: {self.layout_note}")
         if self.num_items is not None:

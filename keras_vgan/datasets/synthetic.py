@@ -13,6 +13,7 @@ import numpy as np
 import tensorflow as tf
 
 from keras_vgan.datasets.clip_options import check_channels
+from keras_vgan.datasets.sharding import check_shard, procedural_part
 from keras_vgan.datasets.summary import DataSummary, attach_summary
 from keras_vgan.pixels import to_unit_range
 from keras_vgan.validation import check_int
@@ -147,17 +148,35 @@ def _as_dataset(videos):
         channels=channels, dtype=str(videos.dtype), value_range=(0, 255)))
 
 
-def moving_digits(num_videos=2048, frames=16, height=64, width=64, channels=1, num_digits=(1, 2), seed=0):
+def _sharded(render, num_videos, seed, shard, *arguments):
+    """`render(num_videos, *arguments, seed)` as a dataset; with a shard, this worker's share (`procedural_part`)."""
+    num_videos, seed, part = procedural_part(num_videos, seed, check_shard(shard))
+    dataset = _as_dataset(render(num_videos, *arguments, seed))
+    dataset.data_summary.part = part
+    return dataset
+
+
+def moving_digits(num_videos=2048, frames=16, height=64, width=64, channels=1, num_digits=(1, 2), seed=0,
+                  shard=None):
     """A `tf.data.Dataset` of moving-digit clips, float32 (frames, height, width, channels) in [-1, 1].
+
+    `shard=(index, count)` (or a `tf.distribute.InputContext`) renders worker
+    `index`'s share of `num_videos` from a seed derived from `seed` and
+    `index` (`sharding.procedural_part`): the same seed gives every worker
+    different videos, and the shares add up to `num_videos`.
 
     Example:
     >>> clips = moving_digits(8, frames=8, height=32, width=32)
     >>> clips.element_spec.shape
     TensorShape([8, 32, 32, 1])
     """
-    return _as_dataset(render_moving_digits(num_videos, frames, height, width, channels, num_digits, seed))
+    return _sharded(render_moving_digits, num_videos, seed, shard, frames, height, width, channels, num_digits)
 
 
-def bouncing_shapes(num_videos=2048, frames=16, height=64, width=64, channels=3, num_shapes=(1, 3), seed=0):
-    """A `tf.data.Dataset` of bouncing-shape clips, float32 (frames, height, width, channels) in [-1, 1]."""
-    return _as_dataset(render_bouncing_shapes(num_videos, frames, height, width, channels, num_shapes, seed))
+def bouncing_shapes(num_videos=2048, frames=16, height=64, width=64, channels=3, num_shapes=(1, 3), seed=0,
+                    shard=None):
+    """A `tf.data.Dataset` of bouncing-shape clips, float32 (frames, height, width, channels) in [-1, 1].
+
+    `shard` as for `moving_digits`.
+    """
+    return _sharded(render_bouncing_shapes, num_videos, seed, shard, frames, height, width, channels, num_shapes)

@@ -10,6 +10,7 @@ import tensorflow as tf
 
 from keras_vgan.datasets.clip_options import check_clip_options
 from keras_vgan.datasets.pipeline import with_element_seeds
+from keras_vgan.datasets.sharding import check_shard, shard_seed
 from keras_vgan.datasets.tensor_clips import long_enough, process_video_tensor
 from keras_vgan.datasets.summary import DataSummary, attach_summary
 
@@ -48,7 +49,7 @@ def _find_video_key(element_spec, video_key, name):
 def from_tfds(name, split="train", frames=16, height=64, width=64, channels=3, labels=False,
               video_key=None, label_key="label", frame_step=1, clips_per_video=1,
               clip_sampling="random", crop="center", data_dir=None, download=False,
-              shuffle=True, seed=None, num_parallel_calls=tf.data.AUTOTUNE):
+              shuffle=True, seed=None, shard=None, num_parallel_calls=tf.data.AUTOTUNE):
     """A `tf.data.Dataset` of float32 clips in [-1, 1] from a TFDS dataset.
 
     `download=False` by default: the data must already be prepared in
@@ -56,7 +57,11 @@ def from_tfds(name, split="train", frames=16, height=64, width=64, channels=3, l
     to let TFDS fetch and prepare it. With `labels=True` elements are
     `(clip, label)` from `label_key` and the dataset has `class_names` when
     TFDS knows them. Videos shorter than one clip are dropped. `shuffle` is
-    TFDS's `shuffle_files`.
+    TFDS's `shuffle_files`. `shard=(index, count)` (or a
+    `tf.distribute.InputContext`) reads worker `index`'s part through TFDS's
+    own file sharding (`tfds.ReadConfig(input_context=...)`): each worker
+    reads a different set of the split's files, and TFDS refuses a split
+    with fewer files than workers; `seed` becomes one per worker.
 
     Example:
     >>> clips = from_tfds("ucf101", "train", frames=16, height=64, width=64)  # doctest: +SKIP
@@ -64,10 +69,16 @@ def from_tfds(name, split="train", frames=16, height=64, width=64, channels=3, l
     frames, height, width, channels, frame_step, clips_per_video, _ = check_clip_options(
         frames, height, width, channels, frame_step, clips_per_video, crop, clip_sampling,
         allow_none=True)
+    shard = check_shard(shard)
+    seed = shard_seed(seed, shard)
     tfds = import_tfds()
+    sharding = {}
+    if shard is not None:
+        sharding["read_config"] = tfds.ReadConfig(input_context=tf.distribute.InputContext(
+            num_input_pipelines=shard.count, input_pipeline_id=shard.index))
     try:
         dataset, info = tfds.load(name, split=split, data_dir=data_dir, download=download,
-                                  shuffle_files=shuffle, with_info=True)
+                                  shuffle_files=shuffle, with_info=True, **sharding)
     except Exception as error:  # TFDS raises its own types for unknown names, missing data, ...
         raise ValueError(f"cannot load TFDS dataset {name!r} split {split!r}: "
                          f"{type(error).__name__}: {error}") from None
@@ -96,9 +107,12 @@ def from_tfds(name, split="train", frames=16, height=64, width=64, channels=3, l
             clips.class_names = list(feature(label_key).names) if feature else None
         except (KeyError, AttributeError, TypeError):
             clips.class_names = None
-    return attach_summary(clips, _tfds_summary(name, split, info, dataset.element_spec[key], frame_step,
-                                               clips_per_video, clip_sampling, crop,
-                                               getattr(clips, "class_names", None)))
+    summary = _tfds_summary(name, split, info, dataset.element_spec[key], frame_step, clips_per_video,
+                            clip_sampling, crop, getattr(clips, "class_names", None))
+    if shard is not None:
+        # TFDS picks the files; how many examples they hold is not known here.
+        summary.num_items, summary.part = None, f"{shard}: a share of the split's files, TFDS's sharding"
+    return attach_summary(clips, summary)
 
 
 def _tfds_summary(name, split, info, video_spec, frame_step, clips_per_video, clip_sampling, crop, class_names):

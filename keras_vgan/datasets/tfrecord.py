@@ -27,6 +27,7 @@ import tensorflow as tf
 from keras_vgan.datasets.clip_options import check_clip_options
 from keras_vgan.datasets.files import is_glob
 from keras_vgan.datasets.pipeline import with_element_seeds
+from keras_vgan.datasets.sharding import ShardingWarning, check_shard, shard_items, shard_seed
 from keras_vgan.datasets.skipping import SkippedItemWarning
 from keras_vgan.datasets.tensor_clips import process_video_tensor
 from keras_vgan.datasets.summary import DataSummary, attach_summary
@@ -268,9 +269,45 @@ def _first_clip_shape(files, compression):
     raise ValueError(f"the TFRecord shard {files[0]!r} holds no records")
 
 
+def _worker_shards(files, manifest, shard, path):
+    """Worker `shard`'s part of the readable shard `files`: `(files, record_shards, num_clips, part)`.
+
+    With at least one file per worker it takes files index, index + count, ...
+    (`record_shards` None: whole files). With fewer it warns and takes every
+    file, `record_shards` giving for each the position (mod count) of its first
+    record that is this worker's: record j of file f is worker
+    (offset_f + j) % count's, offset_f being the records before file f (from
+    the manifest) or else f, so the parts are disjoint either way.
+    `num_clips` is this worker's count (None without a manifest).
+    """
+    counts = None
+    if manifest is not None:
+        recorded = {entry["file"]: entry.get("num_clips") for entry in manifest["shards"]}
+        counts = [recorded.get(os.path.basename(name)) for name in files]
+        counts = None if None in counts else counts
+    if len(files) >= shard.count:
+        mine = shard.take(files)
+        num_clips = sum(shard.take(counts)) if counts is not None else None
+        return mine, None, num_clips, shard.part(len(mine), len(files), "shard")
+    total = sum(counts) if counts is not None else None
+    # Fewer clips than workers is an error (shard_items), before any warning.
+    num_clips = len(shard_items(range(total), shard, "stored clip", path)) if total is not None else None
+    shards = f"{len(files)} TFRecord shard{'s' if len(files) != 1 else ''}"
+    warnings.warn(f"{shards} in {path!r} for {shard.count} workers: fewer shards than workers, so every "
+                  f"worker reads every shard and keeps one record in {shard.count}; write at least "
+                  f"{shard.count} shards (a smaller `keras-vgan prepare --shard-size`) to split by file",
+                  ShardingWarning, stacklevel=3)
+    offsets = np.cumsum([0] + counts[:-1]).tolist() if counts is not None else list(range(len(files)))
+    record_shards = [(shard.index - offset) % shard.count for offset in offsets]
+    part = f"{shard}: one in {shard.count} records of all {shards}"
+    if num_clips is not None:
+        part += f", {num_clips:,} of {total:,} clips"
+    return files, record_shards, num_clips, part
+
+
 def from_tfrecord(path, frames=None, height=None, width=None, channels=None, labels=False,
                   frame_step=1, clips_per_video=1, clip_sampling="random", crop="center",
-                  shuffle=True, seed=None, num_parallel_reads=tf.data.AUTOTUNE):
+                  shuffle=True, seed=None, shard=None, num_parallel_reads=tf.data.AUTOTUNE):
     """A `tf.data.Dataset` of float32 clips in [-1, 1] from shards `write_tfrecord_shards` wrote.
 
     `path`: the shard directory (with its manifest), one shard, or a glob
@@ -282,15 +319,32 @@ def from_tfrecord(path, frames=None, height=None, width=None, channels=None, lab
     Missing, empty or truncated shards are skipped with a warning; a corrupt
     record ends its shard with a logged warning instead of the run.
 
+    `shard=(index, count)` (or a `tf.distribute.InputContext`) reads worker
+    `index`'s part: shard files index, index + count, ... of the readable
+    shards in the manifest's order (sorted by name without one), chosen before
+    any shuffle. With fewer shard files than workers a `ShardingWarning` says
+    so and every worker reads every file, keeping every count-th record (by
+    its position in the whole dataset when the manifest gives the counts).
+    Either way the parts are disjoint and together the whole; the data
+    summary counts this worker's clips and says which part it reads. `seed`
+    becomes one seed per worker (`sharding.shard_seed`).
+
     Example:
     >>> clips = from_tfrecord("data/ucf101_16x64")  # doctest: +SKIP
+    >>> part = from_tfrecord("data/ucf101_16x64", shard=(1, 4))  # doctest: +SKIP
     """
     frames, height, width, channels, frame_step, clips_per_video, _ = check_clip_options(
         frames, height, width, channels, frame_step, clips_per_video, crop, clip_sampling,
         allow_none=True)
+    shard = check_shard(shard)
+    seed = shard_seed(seed, shard)
     files, manifest = _resolve_shards(path)
     files = _check_shards(files, manifest)
     compression = _compression_of(files, manifest)
+    num_clips = manifest.get("num_clips") if manifest is not None else None
+    record_shards, part = None, None
+    if shard is not None:
+        files, record_shards, num_clips, part = _worker_shards(files, manifest, shard, os.fspath(path))
     shape = manifest["shape"] if manifest is not None else _first_clip_shape(files, compression)
     if labels and manifest is not None and not manifest.get("has_labels"):
         raise ValueError(f"labels=True but the clips in {os.fspath(path)!r} were written without labels")
@@ -319,11 +373,14 @@ def from_tfrecord(path, frames=None, height=None, width=None, channels=None, lab
             return clips
         return clips, tf.fill([tf.shape(clips)[0]], label)
 
-    def read_shard(name):
+    def read_shard(name, keep=None):
         # A corrupt record ends its shard (TF logs it), not the run.
-        return tf.data.TFRecordDataset(name, compression_type=compression).ignore_errors(log_warning=True)
+        records = tf.data.TFRecordDataset(name, compression_type=compression).ignore_errors(log_warning=True)
+        # Split by record: this worker keeps the file's records keep, keep + count, ...
+        return records if keep is None else records.shard(shard.count, keep)
 
-    shard_names = tf.data.Dataset.from_tensor_slices(files)
+    shard_names = tf.data.Dataset.from_tensor_slices(
+        files if record_shards is None else (files, np.asarray(record_shards, np.int64)))
     if shuffle and len(files) > 1:
         shard_names = shard_names.shuffle(len(files), seed=seed, reshuffle_each_iteration=True)
         records = shard_names.interleave(read_shard, cycle_length=min(len(files), 8),
@@ -339,10 +396,9 @@ def from_tfrecord(path, frames=None, height=None, width=None, channels=None, lab
         dataset.class_names = manifest.get("class_names") if manifest is not None else None
     dataset.manifest = manifest
     dataset.files = files
-    num_clips = manifest.get("num_clips") if manifest is not None else None
     return attach_summary(dataset, DataSummary(
-        kind="TFRecord shards" + ("" if manifest is not None else ", no manifest"), num_items=num_clips,
-        item_name="stored clip", frame_counts=(shape[0],), frame_sizes=(tuple(shape[1:3]),), channels=shape[3],
-        dtype="uint8", value_range=(0, 255), frame_step=frame_step,
+        kind="TFRecord shards" + ("" if manifest is not None else ", no manifest"), part=part,
+        num_items=num_clips, item_name="stored clip", frame_counts=(shape[0],), frame_sizes=(tuple(shape[1:3]),),
+        channels=shape[3], dtype="uint8", value_range=(0, 255), frame_step=frame_step,
         clips_per_item=clips_per_video if frames is not None else 1, clip_sampling=clip_sampling, crop=crop,
         num_classes=len(dataset.class_names) if labels and dataset.class_names else None))

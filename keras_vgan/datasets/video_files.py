@@ -14,8 +14,9 @@ import cv2
 import tensorflow as tf
 
 from keras_vgan.datasets.clip_options import check_clip_options
-from keras_vgan.datasets.decoding import decoded_clips_dataset, probe_usable_items
+from keras_vgan.datasets.decoding import decoded_clips_dataset, probe_usable_items, worker_part
 from keras_vgan.datasets.files import VIDEO_EXTENSIONS, is_glob, parent_folder_labels, walk_directory
+from keras_vgan.datasets.sharding import check_shard, shard_seed
 from keras_vgan.datasets.skipping import SkipItem, SkipTracker
 from keras_vgan.datasets.summary import DataSummary, attach_summary
 
@@ -151,7 +152,7 @@ def find_video_files(paths, extensions=VIDEO_EXTENSIONS):
 
 def from_video_files(paths, frames=16, height=64, width=64, channels=3, frame_step=1, fps=None,
                      clips_per_video=1, crop="center", clip_sampling="random", labels=False,
-                     class_names=None, shuffle=True, seed=None, extensions=VIDEO_EXTENSIONS,
+                     class_names=None, shuffle=True, seed=None, shard=None, extensions=VIDEO_EXTENSIONS,
                      num_parallel_calls=tf.data.AUTOTUNE, deterministic=False):
     """A `tf.data.Dataset` of float32 clips (frames, height, width, channels) in [-1, 1] from videos.
 
@@ -172,6 +173,13 @@ def from_video_files(paths, frames=16, height=64, width=64, channels=3, frame_st
     "pass p: skipped k of n items this pass" goes to the `keras_vgan.datasets`
     logger after the first pass and whenever k changes. Nothing readable at all is a ValueError.
 
+    `shard=(index, count)` (or a `tf.distribute.InputContext`) reads worker
+    `index`'s part: of the sorted usable videos, those at positions index,
+    index + count, ...; the labels and `class_names` are those of all the
+    videos, so class indices agree across workers; fewer usable videos than
+    workers is a ValueError. `seed` becomes one seed per worker
+    (`sharding.shard_seed`).
+
     The returned dataset also carries `files` (the videos used),
     `skip_tracker` and, with labels, `class_names`.
 
@@ -183,6 +191,7 @@ def from_video_files(paths, frames=16, height=64, width=64, channels=3, frame_st
     """
     frames, height, width, channels, frame_step, clips_per_video, fps = check_clip_options(
         frames, height, width, channels, frame_step, clips_per_video, crop, clip_sampling, fps)
+    shard = check_shard(shard)
     files, unreadable_folders = find_video_files(paths, extensions)
 
     tracker = SkipTracker(len(files) + len(unreadable_folders), name="items")
@@ -196,22 +205,23 @@ def from_video_files(paths, frames=16, height=64, width=64, channels=3, frame_st
         count, source_fps, first_frames[path] = probe_video_frame(path)
         return count, source_fps
 
-    usable, infos = probe_usable_items(files, probe, tracker, frames, frame_step, fps,
-                                       source=os.fspath(paths) if isinstance(paths, (str, os.PathLike))
-                                       else f"{len(files)} paths")
+    source = os.fspath(paths) if isinstance(paths, (str, os.PathLike)) else f"{len(files)} paths"
+    usable, infos = probe_usable_items(files, probe, tracker, frames, frame_step, fps, source=source)
     label_list = None
     if labels:
         label_list, class_names = parent_folder_labels(usable, class_names)
+    usable, infos, label_list, part = worker_part(shard, usable, infos, label_list, "usable video file", source)
 
     dataset = decoded_clips_dataset(
         usable, infos, read_video_frames, frames, height, width, channels, frame_step=frame_step,
         fps=fps, clips_per_video=clips_per_video, clip_sampling=clip_sampling, crop=crop,
-        labels=label_list, tracker=tracker, shuffle_items=shuffle, seed=seed,
+        labels=label_list, tracker=tracker, shuffle_items=shuffle, seed=shard_seed(seed, shard),
         class_names=class_names if labels else None, num_parallel_calls=num_parallel_calls,
         deterministic=deterministic)
     dataset.files = list(usable)
     return attach_summary(dataset, DataSummary(
-        kind="video files", num_items=len(usable), item_name="video file", total_items=tracker.total,
+        kind="video files", part=part, num_items=len(usable), item_name="video file",
+        total_items=tracker.total if part is None else None,
         frame_counts=tuple(count for count, _ in infos),
         frame_sizes=tuple(first_frames[path][:2] for path in usable), channels=3, dtype="uint8",
         value_range=(0, 255), frame_step=frame_step, fps=fps, clips_per_item=clips_per_video,
