@@ -14,7 +14,7 @@ from keras_vgan import startup as _startup
 if _startup.started_as_command_line():
     _startup.import_tensorflow_quietly()
 
-from keras_vgan import callbacks, datasets, loss_terms, losses, precision  # noqa: E402
+from keras_vgan import callbacks, datasets, distribute, loss_terms, losses, precision  # noqa: E402
 from keras_vgan.diffaugment import DiffAugment  # noqa: E402
 from keras_vgan.models import (  # noqa: E402
     VideoGAN,
@@ -27,6 +27,6 @@ from keras_vgan.pixels import to_uint8, to_unit_range  # noqa: E402
 
 __all__ = [
     "DiffAugment", "NoiseSpec", "VideoGAN", "build_architecture", "build_video_discriminator",
-    "build_video_generator", "callbacks", "datasets", "latent_noise", "loss_terms", "losses", "precision",
+    "build_video_generator", "callbacks", "datasets", "distribute", "latent_noise", "loss_terms", "losses", "precision",
     "to_uint8", "to_unit_range",
 ]

@@ -232,8 +232,12 @@ def check_same_on_every_worker(strategy, what, value, hint=""):
     # tf.distribute reduces by SUM or MEAN only: equal values are those whose squares average to the
     # mean's square. Exact in float64 for any step count.
     local = tf.constant([float(value), float(value) ** 2], tf.float64)
-    mean, mean_square = (float(x) for x in strategy.reduce(tf.distribute.ReduceOp.MEAN,
-                                                            strategy.run(lambda: tf.identity(local)), axis=None))
+
+    @tf.function  # Collectives run eagerly are slow and warn so.
+    def average():
+        return strategy.reduce(tf.distribute.ReduceOp.MEAN, strategy.run(lambda: tf.identity(local)), axis=None)
+
+    mean, mean_square = (float(x) for x in average())
     if abs(mean_square - mean * mean) > 1e-9 * max(1.0, mean * mean):
         raise ValueError(f"{what} differs between workers (this worker: {value:g}, mean over all: {mean:g}); {hint}")
 
@@ -242,7 +246,14 @@ def describe_strategy(strategy, global_batch_size):
     """One line for the start of a run: the strategy, its replicas and workers, and the batch per replica."""
     role = worker_role(strategy)
     replicas = strategy.num_replicas_in_sync
-    name = type(strategy).__name__.lstrip("_").replace("DistributionStrategy", "Strategy")
+    import tensorflow as tf
+
+    # Public names: TensorFlow's own classes are CollectiveAllReduceStrategy, _DefaultDistributionStrategy, ...
+    known = [(tf.distribute.MultiWorkerMirroredStrategy, "MultiWorkerMirroredStrategy"),
+             (tf.distribute.MirroredStrategy, "MirroredStrategy"), (tf.distribute.TPUStrategy, "TPUStrategy")]
+    name = next((label for kind, label in known if isinstance(strategy, kind)), None)
+    name = name or ("the default strategy" if not tf.distribute.has_strategy() or strategy is
+                    tf.distribute.get_strategy() else type(strategy).__name__)
     workers = f", worker {role.index} of {role.count}{' (chief)' if role.is_chief else ''}" if role.count > 1 else ""
-    return (f"strategy {name}: {replicas} replica{'s' if replicas != 1 else ''}{workers}; global batch "
+    return (f"strategy: {name}, {replicas} replica{'s' if replicas != 1 else ''}{workers}; global batch "
             f"{global_batch_size}, {global_batch_size // replicas} per replica")

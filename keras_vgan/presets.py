@@ -171,12 +171,12 @@ PRESETS = {
         dataset="bouncing_shapes", frames=16, height=64, width=64, channels=3, latent_dim=100,
         generator_filters=64, discriminator_filters=64, batch_size=16, epochs=50, steps_per_epoch=500,
     ),
-    # UCF-101 for a GPU cluster (README "Training on a cluster"): shards written by `keras-vgan prepare UCF-101/
-    # shards/ucf101-64 --ucf101-split 1 --frames 16 --size 64` (and --size 128 for the 128 preset). batch_size
-    # is the global batch, split over every replica of every worker.
+    # UCF-101 for a GPU cluster (README "Training on a cluster"): the train shards of `keras-vgan prepare
+    # data/UCF-101 data/ucf101_16x64 --ucf101-split 1 --frames 16 --size 64` (data/ucf101_16x128 and --size 128
+    # for the 128 preset). batch_size is the global batch, split over every replica of every worker.
     # MoCoGAN (Tulyakov et al. 2018): 50-d content, 10-d GRU motion codes, Adam 2e-4 with beta_1 0.5, 16 frames.
     "ucf101-mocogan-64": TrainingConfig(
-        dataset=None, data="shards/ucf101-64/train", frames=16, height=64, width=64, channels=3, model="mocogan",
+        dataset=None, data="data/ucf101_16x64/train", frames=16, height=64, width=64, channels=3, model="mocogan",
         model_options={"content_dim": 50, "motion_dim": 10}, generator_filters=64, discriminator_filters=64,
         discriminator_normalization="batch", g_learning_rate=2e-4, d_learning_rate=2e-4, beta_1=0.5,
         batch_size=64, epochs=100, steps_per_epoch=1000, checkpoint_every=500, sample_every=5, ema_decay=0.999,
@@ -185,7 +185,7 @@ PRESETS = {
     # loss and spectral norm, 120-d noise, Adam with beta_1 0 and learning rates 1e-4 (G) / 5e-4 (D), batch 512,
     # and, as BigGAN on which it builds, two D steps per G step.
     "ucf101-dvd-gan-128": TrainingConfig(
-        dataset=None, data="shards/ucf101-128/train", frames=16, height=128, width=128, channels=3, model="dvd-gan",
+        dataset=None, data="data/ucf101_16x128/train", frames=16, height=128, width=128, channels=3, model="dvd-gan",
         model_options={"frames_per_clip": 8}, latent_dim=120, generator_filters=64, discriminator_filters=64,
         discriminator_normalization="spectral", loss="hinge", g_learning_rate=1e-4, d_learning_rate=5e-4, beta_1=0.0,
         discriminator_steps=2, batch_size=512, epochs=100, steps_per_epoch=1000, checkpoint_every=500,

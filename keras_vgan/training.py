@@ -226,16 +226,10 @@ def train(config, run_dir, verbose=1, extra_callbacks=(), strategy=None):
 def _train(config, run_dir, verbose, extra_callbacks, strategy):
     role = distribute.worker_role(strategy)
     distribute.per_replica_batch_size(config.batch_size, strategy)
-    if role.is_chief:
-        os.makedirs(run_dir, exist_ok=True)
     checkpoint = TrainingCheckpoint(os.path.join(run_dir, "checkpoints"), every_n_steps=config.checkpoint_every)
     resuming = bool(checkpoint.checkpoints())
     if resuming:
         check_resumable(config, run_dir)
-    if role.is_chief:
-        with atomic_path(os.path.join(run_dir, "config.json")) as temporary:
-            with open(temporary, "w") as file:
-                file.write(config.to_json())
     keras.utils.set_random_seed(config.seed)
     policy = precision_policy.set_precision(config.precision)
     if verbose:
@@ -249,6 +243,12 @@ def _train(config, run_dir, verbose, extra_callbacks, strategy):
     # One read of the first batches serves the sanity checks and the real samples.
     first = take_clips(local_dataset, max(config.batch_size, config.num_samples))
     check_first_batch(first[:config.batch_size], config.batch_size, summary.num_items)
+    # Only now, with data that reads and passes its checks, does the run directory get anything.
+    if role.is_chief:
+        os.makedirs(run_dir, exist_ok=True)
+        with atomic_path(os.path.join(run_dir, "config.json")) as temporary:
+            with open(temporary, "w") as file:
+                file.write(config.to_json())
     dataset = distributed_training_dataset(config, clips, strategy) if role.count > 1 else local_dataset
     with strategy.scope():
         gan = build_gan(config)

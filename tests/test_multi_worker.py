@@ -83,7 +83,7 @@ def test_two_workers_train_alike_write_from_the_chief_only_and_resume(tmp_path):
 
     logs = _launch(run_dir, out_dir, temp_dirs, epochs=1)
     for index, log in enumerate(logs):
-        assert f"worker {index} of 2" in log and "global batch 4, 2 per replica" in log, log[-3000:]
+        assert f"MultiWorkerMirroredStrategy, 2 replicas, worker {index} of 2" in log and "global batch 4, 2 per replica" in log, log[-3000:]
     _assert_same_weights(out_dir)
     first_weights = _weights(out_dir, 0)
 
@@ -125,6 +125,18 @@ REPLICA_NOISE = TWO_LOGICAL_CPUS + textwrap.dedent("""
     first, second = (value.numpy() for value in strategy.experimental_local_results(draw()))
     assert first.shape == second.shape == (3, 8)
     assert not np.allclose(first, second)
+
+    # DiffAugment's draws, made the same way, differ between the replicas too.
+    from keras_vgan.diffaugment import DiffAugment
+    augment = DiffAugment("translation,cutout")
+    clip = tf.ones([2, 4, 16, 16, 1])
+
+    @tf.function
+    def augmented():
+        return strategy.run(lambda: augment(clip, training=True))
+
+    first, second = (value.numpy() for value in strategy.experimental_local_results(augmented()))
+    assert not np.array_equal(first, second)
     assert distribute.per_replica_batch_size(8, strategy) == 4
     try:
         distribute.per_replica_batch_size(7, strategy)
@@ -175,3 +187,54 @@ def test_strategy_choices_and_what_they_need():
             distribute.resolve_strategy_name("tpu", environ={})
     with pytest.raises(ValueError, match=r"strategy='gpus' is not valid; expected one of \['auto'"):
         distribute.resolve_strategy_name("gpus")
+
+
+@pytest.mark.parametrize("argv, tf_config, expected", [
+    (["--strategy", "multi-worker"], None, "strategy='multi-worker' needs the TF_CONFIG environment variable"),
+    (["--strategy", "multi-worker"], "{oops", "TF_CONFIG is not valid JSON"),
+    (["--strategy", "auto"], '{"cluster": {"worker": ["a:1"]}, "task": {"type": "worker", "index": 3}}',
+     "TF_CONFIG task index 3 is not valid"),
+    (["--strategy", "tpu"], None, "strategy='tpu' found no TPU"),
+    (["--strategy", "horovod"], None, "strategy='horovod' is not valid"),
+])
+def test_a_strategy_that_cannot_start_is_one_line_exit_2_and_no_run_directory(argv, tf_config, expected, tmp_path,
+                                                                                 monkeypatch, capsys):
+    from keras_vgan.cli import main
+
+    if "tpu" in argv and distribute.tpu_configured():
+        pytest.skip("this machine has a TPU")
+    monkeypatch.delenv("TPU_NAME", raising=False)
+    if tf_config is None:
+        monkeypatch.delenv("TF_CONFIG", raising=False)
+    else:
+        monkeypatch.setenv("TF_CONFIG", tf_config)
+    assert main(["train", *argv, "--output", str(tmp_path / "runs")]) == 2
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert len(lines) == 1 and expected in lines[0], lines
+    assert not (tmp_path / "runs").exists()
+
+
+@pytest.mark.parametrize("name, side", [("ucf101-mocogan-64", 64), ("ucf101-dvd-gan-128", 128)])
+def test_the_ucf101_cluster_presets_build_their_networks_and_name_prepares_train_shards(name, side):
+    from keras_vgan.models import build_architecture
+    from keras_vgan.presets import get_preset
+
+    config = get_preset(name).validate()
+    assert (config.frames, config.height, config.width, config.channels) == (16, side, side, 3)
+    assert config.data == f"data/ucf101_16x{side}/train" and config.dataset is None
+    # The preset's architecture and options at its size, with narrow layers to keep the test small.
+    options = {**config.model_arguments(), "generator_filters": 4, "discriminator_filters": 4}
+    generator, discriminators = build_architecture(config.model, 16, side, side, 3, **options)
+    assert generator.output_shape == (None, 16, side, side, 3)
+    assert len(discriminators) == 2
+
+
+def test_a_cluster_preset_without_its_shards_is_one_line(tmp_path, monkeypatch, capsys):
+    from keras_vgan.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("TF_CONFIG", raising=False)
+    assert main(["train", "--preset", "ucf101-mocogan-64", "--strategy", "default"]) == 2
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert len(lines) == 1 and "data/ucf101_16x64/train" in lines[0], lines
+    assert not (tmp_path / "runs").exists()

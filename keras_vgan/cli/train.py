@@ -118,6 +118,12 @@ def run(args):
     # Validate everything cheap before TensorFlow builds anything.
     config.validate()
     run_dir = os.path.join(args.output, args.name or default_run_name(args, config))
-    train(config, run_dir, verbose=0 if args.quiet else 1)
+    from keras_vgan.distribute import worker_role
+
+    gan, _ = train(config, run_dir, verbose=0 if args.quiet else 1)
+    role = worker_role(gan.distribute_strategy)
+    if not role.is_chief:
+        print(f"keras-vgan: done (worker {role.index} of {role.count}; the chief writes {run_dir})")
+        return 0
     print(f"keras-vgan: done; samples in {os.path.join(run_dir, 'samples')}, model in {os.path.join(run_dir, 'model.keras')}")
     return 0
