@@ -112,7 +112,7 @@ def resolve_strategy_name(name="auto", environ=None):
     >>> resolve_strategy_name("multi-worker", environ={})
     Traceback (most recent call last):
     ...
-    ValueError: strategy='multi-worker' needs the TF_CONFIG environment variable to describe the cluster (e.g. {"cluster": {"worker": ["host1:12345", "host2:12345"]}, "task": {"type": "worker", "index": 0}}); it is not set
+    ValueError: strategy='multi-worker' needs the TF_CONFIG environment variable to describe the cluster ...
     """
     check_choice("strategy", name, STRATEGIES)
     environ = os.environ if environ is None else environ
