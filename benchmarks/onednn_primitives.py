@@ -43,6 +43,10 @@ def _worker(args):
     print(END, flush=True)
 
 
+NO_ONEDNN_CONVOLUTIONS = ("No oneDNN convolution primitive ran in the measured steps: on this CPU TensorFlow ran the "
+                          "convolutions through kernels of its own, so there is no per-layer table.")
+
+
 def parse_verbose(text, steps):
     """{(kind, direction, shape): [ms per step, calls per step, {implementations}]} from ONEDNN_VERBOSE output."""
     if START not in text or END not in text:
@@ -114,6 +118,10 @@ def report(args, config, results):
               f"one process per precision; ms summed per step", ""]
     lines.append(common.markdown_table(
         ["direction", *[f"{p} ms/step" for p in precisions], f"{other} speed-up"], by_direction))
+    if not rows:
+        # Seen on an AMD EPYC without AVX512-BF16: TensorFlow ran the convolutions through its own kernels.
+        lines += ["", NO_ONEDNN_CONVOLUTIONS]
+        return "\n".join(lines) + "\n"
     lines += ["", common.markdown_table(
         ["layers", "direction", "batch", "calls/step", *[f"{p} ms/step" for p in precisions],
          f"{other} speed-up", f"{other} implementation"], rows)]

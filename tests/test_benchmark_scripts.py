@@ -33,5 +33,9 @@ def run_script(name, *args, tmp_path):
 ])
 def test_benchmark_script_smoke_run(name, args, expected, tmp_path):
     text = run_script(name, *args, tmp_path=tmp_path)
+    if name == "onednn_primitives" and "No oneDNN convolution primitive ran" in text:
+        # Some CPUs (an AMD EPYC without AVX512-BF16 here) run TensorFlow's convolutions outside oneDNN:
+        # then the report says so instead of listing layers, and still totals what oneDNN did run.
+        expected = ["| all convolutions | 0 | 0 |", "| everything |"]
     for fragment in expected:
         assert fragment in text, text
