@@ -63,9 +63,11 @@ class NoiseSpec:
     {'content': (3, 4), 'motion': (3, 8, 2)}
     """
 
-    def __init__(self, shapes):
-        if not isinstance(shapes, dict) or not shapes:
+    def __init__(self, shapes, allow_empty=False):
+        if not isinstance(shapes, dict) or not (shapes or allow_empty):
             raise ValueError(f"shapes={shapes!r} is not valid; expected a non-empty dict of input name -> shape")
+        # A deterministic translation model (a predictor, a restorer) takes no noise at all.
+        self.allow_empty = bool(allow_empty)
         self.shapes = {}
         for name, shape in shapes.items():
             shape = tuple(shape)
@@ -75,8 +77,11 @@ class NoiseSpec:
             self.shapes[str(name)] = shape
 
     @classmethod
-    def from_generator(cls, generator, condition_input=CONDITION_INPUT):
-        """The spec of every input of `generator` except the one named `condition_input`."""
+    def from_generator(cls, generator, condition_input=CONDITION_INPUT, required=True):
+        """The spec of every input of `generator` except the one named `condition_input`.
+
+        `required=False` accepts a generator with no noise input (an empty spec).
+        """
         shapes = {}
         for tensor in generator.inputs:
             name = _input_name(tensor)
@@ -89,10 +94,10 @@ class NoiseSpec:
                     f"expected float noise of a known shape, or, if it takes the condition, the name "
                     f"{condition_input!r} (keras.Input(..., name={condition_input!r}))")
             shapes[name] = shape
-        if not shapes:
+        if not shapes and required:
             raise ValueError(f"generator {generator.name!r} has no noise input; expected at least one input "
                              f"not named {condition_input!r}")
-        return cls(shapes)
+        return cls(shapes, allow_empty=not required)
 
     @property
     def names(self):
@@ -136,11 +141,11 @@ class NoiseSpec:
         return result
 
     def get_config(self):
-        return {"shapes": {name: list(shape) for name, shape in self.shapes.items()}}
+        return {"shapes": {name: list(shape) for name, shape in self.shapes.items()}, "allow_empty": self.allow_empty}
 
     @classmethod
     def from_config(cls, config):
-        return cls(config["shapes"])
+        return cls(config["shapes"], allow_empty=config.get("allow_empty", False))
 
     def __repr__(self):
         return f"NoiseSpec({self.shapes!r})"

@@ -12,7 +12,9 @@ from keras_vgan.pixels import to_uint8
 from keras_vgan.validation import check_int, check_positive_int
 
 
-def _as_discriminator_list(discriminator):
+def _as_discriminator_list(discriminator, allow_none=False):
+    if allow_none and (discriminator is None or (isinstance(discriminator, (list, tuple)) and not discriminator)):
+        return []
     if isinstance(discriminator, keras.Model):
         return [discriminator]
     discriminators = list(discriminator)
@@ -77,6 +79,10 @@ class VideoGAN(keras.Model):
     (4, 8, 32, 32, 1)
     """
 
+    # A translation model may train on reconstruction terms alone (TranslationGAN); a generative one cannot.
+    requires_discriminator = True
+    requires_noise = True
+
     def __init__(self, generator, discriminator, ema_decay=None, augment=None, noise_spec=None,
                  condition_input=CONDITION_INPUT, **kwargs):
         super().__init__(**kwargs)
@@ -87,12 +93,12 @@ class VideoGAN(keras.Model):
         if augment is not None and not callable(augment):
             raise ValueError(f"augment={augment!r} is not valid; expected a callable on videos, or None")
         self.generator = generator
-        self.discriminators = _as_discriminator_list(discriminator)
+        self.discriminators = _as_discriminator_list(discriminator, allow_none=not self.requires_discriminator)
         self.ema_decay = None if ema_decay is None else float(ema_decay)
         self.augment = augment
         self.condition_input = str(condition_input)
         self.noise_spec = noise_spec if noise_spec is not None else NoiseSpec.from_generator(
-            generator, self.condition_input)
+            generator, self.condition_input, required=self.requires_noise)
         generator_inputs = _input_names(generator)
         unknown = [name for name in self.noise_spec.names if name not in generator_inputs]
         if unknown:
@@ -133,6 +139,7 @@ class VideoGAN(keras.Model):
         r1_weight=0.0,
         r1_interval=1,
         loss_terms=None,
+        adversarial_weight=1.0,
         **kwargs,
     ):
         """Set the two optimizers and the objective.
@@ -149,10 +156,12 @@ class VideoGAN(keras.Model):
             gradient_penalty_weight: λ of the WGAN-GP penalty (10 is usual).
             r1_weight, r1_interval: γ of the R1 penalty on real data, applied
                 every `r1_interval` steps with γ × interval (lazy R1).
-            loss_terms: further `keras_vgan.loss_terms.LossTerm`s; each is
-                logged under its name. The networks' own losses (`model.losses`,
+            loss_terms: further `keras_vgan.loss_terms.LossTerm`s (penalties,
+                reconstruction terms); each is logged under its name. The networks' own losses (`model.losses`,
                 e.g. VGAN's mask sparsity) are added too, logged under the name
                 of the layer that adds them.
+            adversarial_weight: the weight of the adversarial loss in the
+                generator's objective (beside reconstruction terms that dominate).
         """
         # No third optimizer: Keras would otherwise make an unused RMSprop, save it and log its rate.
         kwargs.setdefault("optimizer", None)
@@ -168,6 +177,9 @@ class VideoGAN(keras.Model):
             # Fail at compile time, not inside the first traced step.
             self.adversarial_loss.discriminator(tf.zeros([1]), tf.zeros([1]), float(label_smoothing))
         self.label_smoothing = float(label_smoothing)
+        if float(adversarial_weight) < 0.0:
+            raise ValueError(f"adversarial_weight={adversarial_weight!r} is not valid; expected a number >= 0")
+        self.adversarial_weight = float(adversarial_weight)
         terms = named_terms.penalty_terms(gradient_penalty_weight, r1_weight, r1_interval) + list(loss_terms or ())
         for term in terms:
             if not isinstance(term, named_terms.LossTerm):
@@ -189,6 +201,7 @@ class VideoGAN(keras.Model):
             "discriminator_steps": self.discriminator_steps,
             "label_smoothing": self.label_smoothing,
             "loss_terms": [keras.saving.serialize_keras_object(term) for term in terms],
+            "adversarial_weight": self.adversarial_weight,
         }
         self._own_loss_layers = {"generator": self._layers_with_losses(self.generator),
                                  "discriminator": [layer for d in self.discriminators
@@ -203,7 +216,7 @@ class VideoGAN(keras.Model):
         return [layer for layer in network.layers if layer.losses]
 
     def _make_trackers(self):
-        names = ["d_loss", "g_loss", "real_score", "fake_score"]
+        names = ["d_loss", "g_loss", "real_score", "fake_score"] if self.discriminators else ["g_loss"]
         if len(self.discriminators) > 1:
             for discriminator in self.discriminators:
                 prefix = metric_prefix(discriminator)
@@ -249,7 +262,8 @@ class VideoGAN(keras.Model):
         # The step this update belongs to, for terms applied every k steps (lazy regularization).
         step = tf.cast(self.g_optimizer.iterations, tf.int64)
 
-        for _ in range(self.discriminator_steps):
+        d_logs = {}
+        for _ in range(self.discriminator_steps if self.discriminators else 0):
             d_logs = self._discriminator_step(real_videos, condition, batch_size, global_batch_size, replicas, step)
         g_logs = self._generator_step(real_videos, condition, batch_size, global_batch_size, replicas, step)
         if self.ema_generator is not None:
@@ -303,7 +317,7 @@ class VideoGAN(keras.Model):
             for discriminator in self.discriminators:
                 fake_logits = self._critic(discriminator, condition)(self._augmented(fake_videos), training=True)
                 adversarial = self.adversarial_loss.generator(fake_logits)
-                per_example += adversarial
+                per_example += self.adversarial_weight * adversarial
                 if len(self.discriminators) > 1:
                     logs[f"{metric_prefix(discriminator)}_g_loss"] = (tf.reduce_mean(adversarial), 1.0)
             for term in terms:

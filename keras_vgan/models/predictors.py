@@ -1,0 +1,218 @@
+"""Frame predictors: the context frames in, the future frames out, every temporal operation causal.
+
+Both predictors read the context followed by one empty slot per future frame
+(`FutureSlots`: zeros plus an "observed" channel), run a causal sequence model
+over that whole sequence, and take as the prediction of frame t + 1 the output
+at step t. Causal means the output at step t depends on steps <= t only:
+ConvLSTM is so by construction, and the 3D convolutions pad time on the past
+side only (`causal_conv3d`). The keras-io ConvLSTM example ends in a Conv3D
+with "same" padding, whose output at t sees t + 1 (keras-team/keras-io#1003);
+`tests/test_predictors.py` checks that a change to step t + 1 leaves the
+outputs up to t alone.
+
+Inputs are named as `VideoGAN` expects: `condition` takes the context, and an
+optional `noise` vector (broadcast over space and time at the coarsest
+features) makes the future stochastic.
+"""
+
+import keras
+from keras import layers, ops
+
+from keras_vgan.models.discriminators import video_discriminator_layers
+from keras_vgan.models.layers import FrameDistributed
+from keras_vgan.models.layout import image_layout
+from keras_vgan.noise import CONDITION_INPUT
+from keras_vgan.validation import check_int, check_positive_ints
+
+
+@keras.saving.register_keras_serializable(package="keras_vgan")
+class FutureSlots(keras.layers.Layer):
+    """(N, T, H, W, C) context → (N, T + future_frames, H, W, C + 1): empty slots after it, and a flag channel.
+
+    The flag is 1 on observed frames and 0 on the slots, so a network can tell
+    a black frame it saw from one it is to predict.
+
+    Example:
+    >>> FutureSlots(3)(keras.ops.ones((2, 4, 8, 8, 1))).shape
+    TensorShape([2, 7, 8, 8, 2])
+    """
+
+    def __init__(self, future_frames, **kwargs):
+        super().__init__(**kwargs)
+        self.future_frames = check_int("future_frames", future_frames, minimum=1)
+
+    def call(self, context):
+        shape = ops.shape(context)
+        observed = ops.concatenate([context, ops.ones_like(context[..., :1])], axis=-1)
+        slots = ops.zeros((shape[0], self.future_frames, shape[2], shape[3], context.shape[-1] + 1),
+                          dtype=context.dtype)
+        return ops.concatenate([observed, slots], axis=1)
+
+    def compute_output_shape(self, input_shape):
+        frames = None if input_shape[1] is None else input_shape[1] + self.future_frames
+        return (input_shape[0], frames, *input_shape[2:4], input_shape[4] + 1)
+
+    def get_config(self):
+        return {**super().get_config(), "future_frames": self.future_frames}
+
+
+def causal_conv3d(x, filters, name, kernel_time=3, dilation=1, strides=(1, 1, 1), activation="relu"):
+    """A 3D convolution (kernel_time × 3 × 3) whose output at step t sees steps t - (kernel_time - 1)·dilation … t.
+
+    Time is zero-padded on the past side only; space is padded as "same".
+
+    Example:
+    >>> tuple(causal_conv3d(keras.Input((5, 8, 8, 2)), 4, "c1", dilation=2).shape)
+    (None, 5, 8, 8, 4)
+    """
+    past = (kernel_time - 1) * dilation
+    x = layers.ZeroPadding3D(((past, 0), (1, 1), (1, 1)), name=f"{name}_pad")(x)
+    x = layers.Conv3D(filters, (kernel_time, 3, 3), strides=strides, dilation_rate=(dilation, 1, 1),
+                      padding="valid", name=f"{name}_conv")(x)
+    return layers.Activation(activation, name=f"{name}_{activation}")(x) if activation else x
+
+
+def _check_sizes(context_frames, future_frames, height, width, channels, levels):
+    context_frames = check_int("context_frames", context_frames, minimum=1)
+    future_frames = check_int("future_frames", future_frames, minimum=1)
+    check_positive_ints(channels=channels)
+    depth = image_layout(height, width).depth
+    if depth < levels:
+        raise ValueError(f"frames of {height}x{width} are too small for {levels} halvings; expected sides of at "
+                         f"least {4 * 2**levels}")
+    return context_frames, future_frames
+
+
+def _inputs(context_frames, height, width, channels, noise_dim):
+    context = keras.Input((context_frames, height, width, channels), name=CONDITION_INPUT)
+    noise = keras.Input((noise_dim,), name="noise") if noise_dim else None
+    return context, noise
+
+
+def _broadcast_noise(noise, features, name):
+    """Join a noise vector to every step and position of (N, T, h, w, F) features."""
+    if noise is None:
+        return features
+    frames, height, width = features.shape[1:4]
+    code = layers.Dense(height * width * 8, name=f"{name}_project")(noise)
+    code = layers.Reshape((1, height, width, 8), name=f"{name}_reshape")(code)
+    code = layers.UpSampling3D((frames, 1, 1), name=f"{name}_repeat")(code)
+    return layers.Concatenate(name=f"{name}_join")([features, code])
+
+
+def _future_outputs(sequence_output, context, context_frames, future_frames, echo_context):
+    """The outputs at steps context_frames - 1 … (the predictions of the future frames), after the context if echoed."""
+    future = layers.Cropping3D(((context_frames - 1, 1), (0, 0), (0, 0)), name="future")(sequence_output)
+    if echo_context:
+        future = layers.Concatenate(axis=1, name="context_and_future")([context, future])
+    return future
+
+
+def _to_frames(x, channels):
+    # float32 for the loss and the samples under a mixed policy, as every generator of the package.
+    return layers.Conv3D(channels, 1, activation="tanh", dtype="float32", name="to_frames")(x)
+
+
+def build_convlstm_predictor(context_frames=10, future_frames=10, height=64, width=64, channels=1, filters=32,
+                             noise_dim=0, echo_context=False, name="convlstm_predictor"):
+    """Per-frame 2D encoder → two stacked `ConvLSTM2D` → per-frame 2D decoder with skips.
+
+    The encoder halves each frame twice (to H/4), the recurrent layers read
+    the context then the empty future slots, and the decoder brings each
+    step's state back to a frame, with the encoder's features of the same step
+    joined in (skips within a step keep it causal). Returns a `keras.Model`
+    from `condition` (N, context_frames, H, W, C) [and `noise` (N, noise_dim)]
+    to the future (N, future_frames, H, W, C) in [-1, 1], or context and
+    future (N, context_frames + future_frames, …) with `echo_context`.
+
+    Example:
+    >>> model = build_convlstm_predictor(4, 3, 16, 16, 1, filters=4)
+    >>> model.output_shape
+    (None, 3, 16, 16, 1)
+    """
+    context_frames, future_frames = _check_sizes(context_frames, future_frames, height, width, channels, 2)
+    check_positive_ints(filters=filters)
+    context, noise = _inputs(context_frames, height, width, channels, noise_dim)
+    sequence = FutureSlots(future_frames, name="future_slots")(context)
+    skip1 = FrameDistributed(layers.Conv2D(filters, 3, strides=2, padding="same", activation="relu"),
+                             name="encode1")(sequence)
+    skip2 = FrameDistributed(layers.Conv2D(2 * filters, 3, strides=2, padding="same", activation="relu"),
+                             name="encode2")(skip1)
+    x = _broadcast_noise(noise, skip2, "noise")
+    x = layers.ConvLSTM2D(2 * filters, 3, padding="same", return_sequences=True, name="recurrent1")(x)
+    x = layers.ConvLSTM2D(2 * filters, 3, padding="same", return_sequences=True, name="recurrent2")(x)
+    x = layers.Concatenate(name="skip2")([x, skip2])
+    x = FrameDistributed(layers.Conv2DTranspose(filters, 4, strides=2, padding="same", activation="relu"),
+                         name="decode2")(x)
+    x = layers.Concatenate(name="skip1")([x, skip1])
+    x = FrameDistributed(layers.Conv2DTranspose(filters, 4, strides=2, padding="same", activation="relu"),
+                         name="decode1")(x)
+    x = layers.Concatenate(name="skip0")([x, sequence])
+    frames = _to_frames(x, channels)
+    outputs = _future_outputs(frames, context, context_frames, future_frames, echo_context)
+    inputs = [context, noise] if noise is not None else context
+    return keras.Model(inputs, outputs, name=name)
+
+
+def build_unet_predictor(context_frames=10, future_frames=10, height=64, width=64, channels=1, filters=32,
+                         noise_dim=0, echo_context=False, name="unet_predictor"):
+    """A causal 3D-convolution U-Net: two levels down in space, dilated causal convolutions in time at the bottom.
+
+    Every convolution pads time on the past side only; space halves twice
+    (H/4) and comes back through nearest-neighbour upsampling with the skips
+    of the same level. At the bottom, time dilations 1, 2, 4, 8 let the last
+    slot see the first context frame (a reach of 31 steps). Inputs and outputs
+    as `build_convlstm_predictor`.
+
+    Example:
+    >>> model = build_unet_predictor(4, 3, 16, 16, 1, filters=4)
+    >>> model.output_shape
+    (None, 3, 16, 16, 1)
+    """
+    context_frames, future_frames = _check_sizes(context_frames, future_frames, height, width, channels, 2)
+    check_positive_ints(filters=filters)
+    context, noise = _inputs(context_frames, height, width, channels, noise_dim)
+    sequence = FutureSlots(future_frames, name="future_slots")(context)
+    skip0 = causal_conv3d(sequence, filters, "level0a")
+    skip0 = causal_conv3d(skip0, filters, "level0b")
+    x = layers.AveragePooling3D((1, 2, 2), name="down1")(skip0)
+    skip1 = causal_conv3d(x, 2 * filters, "level1a")
+    skip1 = causal_conv3d(skip1, 2 * filters, "level1b")
+    x = layers.AveragePooling3D((1, 2, 2), name="down2")(skip1)
+    x = _broadcast_noise(noise, x, "noise")
+    for dilation in (1, 2, 4, 8):
+        x = causal_conv3d(x, 4 * filters, f"bottom_dilation{dilation}", dilation=dilation)
+    x = layers.UpSampling3D((1, 2, 2), name="up1")(x)
+    x = layers.Concatenate(name="skip1")([x, skip1])
+    x = causal_conv3d(x, 2 * filters, "up1a")
+    x = layers.UpSampling3D((1, 2, 2), name="up0")(x)
+    x = layers.Concatenate(name="skip0")([x, skip0])
+    x = causal_conv3d(x, filters, "up0a")
+    frames = _to_frames(x, channels)
+    outputs = _future_outputs(frames, context, context_frames, future_frames, echo_context)
+    inputs = [context, noise] if noise is not None else context
+    return keras.Model(inputs, outputs, name=name)
+
+
+def build_prediction_discriminator(context_frames=10, future_frames=10, height=64, width=64, channels=1,
+                                   base_filters=32, normalization="spectral", name="prediction_discriminator"):
+    """A conditional discriminator: the context and the (real or predicted) future joined in time, one logit.
+
+    Judging the continuation with its context, it can tell a future that does
+    not follow from the past, not only one that looks wrong on its own.
+    Inputs `video` (the future) and `condition` (the context).
+
+    Example:
+    >>> d = build_prediction_discriminator(4, 4, 16, 16, 1, base_filters=4)
+    >>> [tensor.name for tensor in d.inputs], d.output_shape
+    (['video', 'condition'], (None, 1))
+    """
+    context_frames, future_frames = _check_sizes(context_frames, future_frames, height, width, channels, 1)
+    future = keras.Input((future_frames, height, width, channels), name="video")
+    context = keras.Input((context_frames, height, width, channels), name=CONDITION_INPUT)
+    clip = layers.Concatenate(axis=1, name="context_and_future")([context, future])
+    logit = video_discriminator_layers(clip, base_filters, normalization=normalization)
+    return keras.Model([future, context], logit, name=name)
+
+
+PREDICTORS = {"convlstm": build_convlstm_predictor, "unet3d": build_unet_predictor}

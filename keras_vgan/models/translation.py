@@ -1,0 +1,98 @@
+"""`TranslationGAN`: a condition clip in, a target clip out; frame prediction first, enhancement next.
+
+The second training shape beside `VideoGAN`'s noise → clip: batches of
+`(condition, target)`, a reconstruction term that dominates the objective
+(`keras_vgan.loss_terms.L1Reconstruction` and friends), an optional adversary
+that judges the output with its condition, and optional noise. It is a
+`VideoGAN` with the other batch order, no requirement of a discriminator and
+`translate(condition)` for use, so the training step, the loss terms, the
+augmentation hook, EMA, checkpoints and the callbacks are the same code.
+"""
+
+import numpy as np
+import keras
+import tensorflow as tf
+
+from keras_vgan.models.gan import VideoGAN
+from keras_vgan.pixels import to_uint8
+from keras_vgan.validation import check_positive_int
+
+
+@keras.saving.register_keras_serializable(package="keras_vgan")
+class TranslationGAN(VideoGAN):
+    """A generator from a condition (context frames, a degraded clip) to a target clip, trained by `fit`.
+
+    Args:
+        generator: a `keras.Model` whose input named `condition` takes the
+            condition clip, any other input noise (see `VideoGAN`), and whose
+            output is the target clip in [-1, 1].
+        discriminator: a model of the target clip and the condition (inputs
+            `video` and `condition`) to a logit, a list of them, or None to
+            train on the reconstruction terms alone (the L1-only baseline).
+        ema_decay, augment, noise_spec, condition_input: as for `VideoGAN`.
+
+    The data `fit` receives yields `(condition, target)` pairs. Compile it with
+    reconstruction terms, e.g.
+    `loss_terms=keras_vgan.loss_terms.reconstruction_terms(l1_weight=100.0)`;
+    the adversarial loss joins them with `adversarial_weight`.
+
+    Example:
+    >>> from keras_vgan.models.predictors import build_convlstm_predictor
+    >>> from keras_vgan.loss_terms import reconstruction_terms
+    >>> model = TranslationGAN(build_convlstm_predictor(4, 2, 16, 16, 1, filters=4))
+    >>> model.compile(loss_terms=reconstruction_terms(l1_weight=1.0))
+    >>> pairs = tf.data.Dataset.from_tensors((tf.zeros([2, 4, 16, 16, 1]), tf.zeros([2, 2, 16, 16, 1])))
+    >>> history = model.fit(pairs, epochs=1, verbose=0)
+    >>> model.translate(np.zeros([3, 4, 16, 16, 1], np.float32)).shape
+    (3, 2, 16, 16, 1)
+    """
+
+    requires_discriminator = False
+    requires_noise = False
+
+    def __init__(self, generator, discriminator=None, **kwargs):
+        super().__init__(generator, discriminator, **kwargs)
+        if not self.is_conditional:
+            raise ValueError(f"generator {generator.name!r} has no {self.condition_input!r} input; a translation "
+                             f"model needs one for its condition (expected inputs named {self.condition_input!r} "
+                             f"and optional noise)")
+        self.condition_shape = tuple(int(d) for d in _input(generator, self.condition_input).shape[1:])
+
+    def _unpack(self, data):
+        if not isinstance(data, (tuple, list)) or len(data) != 2:
+            raise ValueError("a batch of a translation model must be (condition, target); got "
+                             f"{type(data).__name__} of {len(data) if isinstance(data, (tuple, list)) else 1}")
+        condition, target = data
+        return target, condition
+
+    def translate(self, condition, seed=None, use_ema=True, batch_size=32):
+        """The output for each condition clip, as uint8 NumPy (N, T, H, W, C).
+
+        `condition`: (N, …) as the generator's `condition` input takes it,
+        float in [-1, 1] or uint8. For a stochastic model (noise inputs) the
+        same `seed` gives the same outputs; without one each call draws anew.
+
+        Example:
+        >>> model.translate(context_clips, seed=0)  # doctest: +SKIP
+        """
+        condition = np.asarray(condition)
+        if condition.dtype == np.uint8:
+            condition = condition.astype(np.float32) / 127.5 - 1.0
+        if tuple(condition.shape[1:]) != self.condition_shape:
+            raise ValueError(f"condition of shape {tuple(condition.shape)} is not valid for this model; expected "
+                             f"(N, {', '.join(str(d) for d in self.condition_shape)})")
+        batch_size = check_positive_int("batch_size", batch_size)
+        count = condition.shape[0]
+        noise = self.sample_noise(count, seed) if self.noise_spec.names else {}
+        generator = self.generator_for_sampling(use_ema)
+        outputs = []
+        for start in range(0, count, batch_size):
+            part = {name: value[start:start + batch_size] for name, value in noise.items()}
+            inputs = self.generator_inputs(part, tf.convert_to_tensor(condition[start:start + batch_size]),
+                                           generator)
+            outputs.append(to_uint8(generator(inputs, training=False)).numpy())
+        return np.concatenate(outputs, axis=0)
+
+
+def _input(model, name):
+    return next(tensor for tensor in model.inputs if tensor.name == name)
