@@ -40,6 +40,18 @@ class TrainingConfig:
     height: int = option(64, "frame height in pixels (--size sets height and width)", kind="count")
     width: int = option(64, "frame width in pixels", kind="count")
     channels: int = option(1, "1 (grayscale) or 3 (RGB)", kind="count")
+    task: str = option("generate", "generate (noise -> clips, a VideoGAN) or predict (the first --context frames "
+                                   "-> the next --future, a TranslationGAN); --task predict starts from the "
+                                   "prediction preset")
+    context: int = option(10, "--task predict: frames the predictor reads", kind="count")
+    future: int = option(10, "--task predict: frames it predicts (--frames must be context + future)", kind="count")
+    l1_weight: float = option(100.0, "--task predict: weight of the L1 reconstruction term (dominant)", kind="number")
+    l2_weight: float = option(0.0, "--task predict: weight of an L2 reconstruction term", kind="number")
+    gradient_difference_weight: float = option(0.0, "--task predict: weight of the gradient difference loss "
+                                                    "(Mathieu et al. 2016)", kind="number")
+    adversarial_weight: float = option(1.0, "weight of the adversarial loss in G's objective; 0 with --task "
+                                            "predict trains on reconstruction alone (no discriminator)",
+                                       kind="number")
     model: str = option("conv3d", "architecture (see the list below)")
     model_options: dict = option(None, "an architecture option, NAME=VALUE (repeatable; see the list below)",
                                  flag="--model-option", kind="pairs")
@@ -96,7 +108,8 @@ class TrainingConfig:
         """Check everything that needs no TensorFlow graph; ValueError naming the first bad value."""
         from keras_vgan import distribute, losses, precision
         from keras_vgan.models.layout import video_layout
-        from keras_vgan.models.zoo import check_options
+        from keras_vgan.models.zoo import ARCHITECTURES, TASKS, check_options, get_architecture
+        from keras_vgan.validation import check_choice
 
         if self.channels not in (1, 3):
             raise ValueError(f"channels={self.channels!r} is not valid; expected 1 or 3")
@@ -106,6 +119,19 @@ class TrainingConfig:
         precision.resolve_jit_compile(self.jit_compile)
         distribute.resolve_strategy_name(self.strategy)
         check_options(self.model, self.model_arguments())
+        check_choice("task", self.task, TASKS)
+        task = get_architecture(self.model).task
+        if task != self.task:
+            raise ValueError(f"model={self.model!r} is a {task!r} architecture, not valid for task={self.task!r}; "
+                             f"expected one of {[a.name for a in ARCHITECTURES.values() if a.task == self.task]}")
+        if self.task == "predict" and self.frames != self.context + self.future:
+            raise ValueError(f"frames={self.frames} is not valid with context={self.context} and "
+                             f"future={self.future}; expected frames = context + future = "
+                             f"{self.context + self.future}")
+        if self.task == "predict" and not (self.adversarial_weight or self.l1_weight or self.l2_weight
+                                           or self.gradient_difference_weight):
+            raise ValueError("adversarial_weight, l1_weight, l2_weight and gradient_difference_weight are all 0; "
+                             "expected at least one term to train on")
         if self.augment:
             from keras_vgan.diffaugment import DiffAugment
 

@@ -47,15 +47,20 @@ from keras_vgan import distribute
 from keras_vgan import precision as precision_policy
 from keras_vgan.callbacks import RealSamples, SampleGrid, TensorBoardSamples, TrainingCheckpoint
 from keras_vgan.datasets import PROCEDURAL_DATASETS, check_first_batch, describe_source, load_source, take_clips
+from keras_vgan.datasets.pairs import context_future_pairs
 from keras_vgan.datasets.pipeline import make_training_dataset
+from keras_vgan.loss_terms import reconstruction_terms
 from keras_vgan.models import VideoGAN
+from keras_vgan.models.translation import showcase_sampler
 from keras_vgan.models.zoo import build_architecture, get_architecture
 from keras_vgan.saving import save_model  # noqa: F401  (re-exported: it lived here before keras_vgan.saving)
 from keras_vgan.video_io import atomic_path
 
 
 def build_gan(config):
-    """A compiled `VideoGAN` as `config` describes (set the precision policy first).
+    """A compiled `VideoGAN` as `config` describes, or a `TranslationGAN` for `task="predict"`.
+
+    Set the precision policy first.
 
     Example:
     >>> from keras_vgan.presets import get_preset
@@ -63,14 +68,25 @@ def build_gan(config):
     >>> gan.generator.output_shape
     (None, 8, 32, 32, 1)
     """
-    generator, discriminators = build_architecture(config.model, config.frames, config.height, config.width,
-                                                   config.channels, **config.model_arguments())
+    predicting = config.task == "predict"
+    generator, discriminators = build_architecture(
+        config.model, config.frames, config.height, config.width, config.channels,
+        context_frames=config.context if predicting else None, **config.model_arguments())
     augment = None
     if config.augment:
         from keras_vgan.diffaugment import DiffAugment
 
         augment = DiffAugment(config.augment)
-    gan = VideoGAN(generator, discriminators, ema_decay=config.ema_decay, augment=augment)
+    if predicting:
+        from keras_vgan.models.translation import TranslationGAN
+
+        # adversarial_weight 0: the reconstruction-only baseline, with no discriminator to train.
+        gan = TranslationGAN(generator, discriminators if config.adversarial_weight else None,
+                             ema_decay=config.ema_decay, augment=augment)
+        loss_terms = reconstruction_terms(config.l1_weight, config.l2_weight, config.gradient_difference_weight)
+    else:
+        gan = VideoGAN(generator, discriminators, ema_decay=config.ema_decay, augment=augment)
+        loss_terms = []
     optimizer_options = {"beta_1": config.beta_1, "beta_2": 0.999}
     if config.clipnorm:
         optimizer_options["clipnorm"] = config.clipnorm
@@ -83,6 +99,8 @@ def build_gan(config):
         gradient_penalty_weight=config.gradient_penalty_weight,
         r1_weight=config.r1_weight,
         r1_interval=config.r1_interval,
+        loss_terms=loss_terms,
+        adversarial_weight=config.adversarial_weight,
         jit_compile=precision_policy.resolve_jit_compile(config.jit_compile),
     )
     return gan
@@ -124,6 +142,13 @@ def training_dataset(config, clips=None, batch_size=None):
     return make_training_dataset(clips, batch_size, shuffle_buffer=buffer, seed=config.seed)
 
 
+def model_batches(config, batches):
+    """What the model trains on: the clip batches, or for `task="predict"` their (context, future) pairs."""
+    if config.task != "predict":
+        return batches
+    return context_future_pairs(batches, config.context, config.future)
+
+
 def distributed_training_dataset(config, clips, strategy):
     """What `fit` reads under `strategy`: the clips as they are, or, across workers, per-replica batches.
 
@@ -134,14 +159,14 @@ def distributed_training_dataset(config, clips, strategy):
     """
     role = distribute.worker_role(strategy)
     if role.count == 1:
-        return training_dataset(config, clips)
+        return model_batches(config, training_dataset(config, clips))
     per_replica = distribute.per_replica_batch_size(config.batch_size, strategy)
 
     def worker_dataset(context):
         if context.num_input_pipelines != role.count or context.input_pipeline_id != role.index:
             raise RuntimeError(f"input pipeline {context.input_pipeline_id} of {context.num_input_pipelines} does "
                                f"not match worker {role.index} of {role.count}")
-        return training_dataset(config, clips, batch_size=per_replica)
+        return model_batches(config, training_dataset(config, clips, batch_size=per_replica))
 
     return strategy.distribute_datasets_from_function(worker_dataset)
 
@@ -249,7 +274,8 @@ def _train(config, run_dir, verbose, extra_callbacks, strategy):
         with atomic_path(os.path.join(run_dir, "config.json")) as temporary:
             with open(temporary, "w") as file:
                 file.write(config.to_json())
-    dataset = distributed_training_dataset(config, clips, strategy) if role.count > 1 else local_dataset
+    dataset = (distributed_training_dataset(config, clips, strategy) if role.count > 1
+               else model_batches(config, local_dataset))
     with strategy.scope():
         gan = build_gan(config)
     progress = checkpoint.restore(gan)
@@ -265,14 +291,19 @@ def _train(config, run_dir, verbose, extra_callbacks, strategy):
         print(f"keras-vgan: resuming from step {progress.step} (epoch {progress.epoch + 1}, "
               f"step {progress.step_in_epoch} of {config.steps_per_epoch})", flush=True)
     sample_seed = config.seed + 1  # The fixed sample noise: derived, so a resumed run shows the same points.
+    # A predictor's samples are the same real clips every epoch: context → true future | predicted future.
+    sampler = None
+    if config.task == "predict":
+        shown = first[:config.num_samples]
+        sampler = showcase_sampler(shown[:, :config.context], shown[:, config.context:])
     run_outputs = [
         RealSamples(first, os.path.join(run_dir, "samples"), os.path.join(run_dir, "tensorboard", "real"),
                     num_videos=config.num_samples),
         SampleGrid(os.path.join(run_dir, "samples"), num_videos=config.num_samples,
-                   every_n_epochs=config.sample_every, seed=sample_seed),
+                   every_n_epochs=config.sample_every, seed=sample_seed, sampler=sampler),
         TensorBoardSamples(os.path.join(run_dir, "tensorboard"), num_videos=config.num_samples,
                            every_n_epochs=config.sample_every, seed=sample_seed, log_every_n_steps=config.log_every,
-                           write_graph=False, profile_batch=0),
+                           write_graph=False, profile_batch=0, sampler=sampler),
     ]
     callbacks = [
         *(run_outputs if role.is_chief else ()),

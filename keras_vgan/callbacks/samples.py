@@ -10,6 +10,11 @@ from keras_vgan.callbacks.schedule import EpochSchedule
 from keras_vgan.validation import check_positive_int, check_positive_ints
 
 
+def generated_samples(model, num_videos, seed, use_ema):
+    """The default sampler of `SampleGrid` and `TensorBoardSamples`: `model.generate` from fixed noise."""
+    return model.generate(num_videos, seed=seed, use_ema=use_ema)
+
+
 class SampleGrid(keras.callbacks.Callback):
     """Every `every_n_epochs` epochs (and after the last), write samples from fixed noise.
 
@@ -36,13 +41,17 @@ class SampleGrid(keras.callbacks.Callback):
         fps: frames per second of the animated formats.
         columns: videos per row of the animated grids (default: about square).
         scale: integer nearest-neighbour upscaling of every file.
+        sampler: what to show instead of `model.generate(num_videos, seed=seed,
+            use_ema=use_ema)`: a callable with those arguments (model first)
+            returning uint8 videos, e.g. `keras_vgan.models.translation.showcase_sampler`
+            for a translation model's condition | output | target.
 
     Example:
     >>> gan.fit(clips, epochs=10, callbacks=[SampleGrid("runs/demo/samples", num_videos=8)])  # doctest: +SKIP
     """
 
     def __init__(self, directory, num_videos=8, every_n_epochs=1, seed=1234, use_ema=True,
-                 formats=("png", "gif", "mp4"), fps=8, columns=None, scale=1):
+                 formats=("png", "gif", "mp4"), fps=8, columns=None, scale=1, sampler=None):
         super().__init__()
         check_positive_ints(num_videos=num_videos, every_n_epochs=every_n_epochs, scale=scale)
         check_positive_int("columns", columns, allow_none=True)
@@ -63,6 +72,7 @@ class SampleGrid(keras.callbacks.Callback):
         self.fps = video_io.check_fps(fps)
         self.columns = columns
         self.scale = scale
+        self.sampler = sampler or generated_samples
 
     def sample_path(self, epoch, format="png"):
         """The file written after (1-based) epoch `epoch` in `format`."""
@@ -71,7 +81,7 @@ class SampleGrid(keras.callbacks.Callback):
     def write_samples(self, epoch):
         """Generate from the fixed noise and write every format; returns the paths written."""
         os.makedirs(self.directory, exist_ok=True)
-        videos = self.model.generate(self.num_videos, seed=self.seed, use_ema=self.use_ema)
+        videos = self.sampler(self.model, self.num_videos, seed=self.seed, use_ema=self.use_ema)
         written = []
         for format in self.formats:
             path = self.sample_path(epoch, format)

@@ -4,6 +4,7 @@ import keras
 import tensorflow as tf
 
 from keras_vgan import video_io
+from keras_vgan.callbacks.samples import generated_samples
 from keras_vgan.callbacks.schedule import EpochSchedule
 from keras_vgan.validation import check_positive_int, check_positive_ints
 
@@ -58,6 +59,7 @@ class TensorBoardSamples(keras.callbacks.TensorBoard):
         columns: videos per row (default: about square).
         scale: integer nearest-neighbour upscaling; small samples are easier to see larger.
         tag: the image's name in TensorBoard.
+        sampler: what to show instead of `model.generate` (see `SampleGrid`).
         **tensorboard_options: passed to `keras.callbacks.TensorBoard`
             (`update_freq`, `write_graph`, `histogram_freq`, ...).
 
@@ -67,7 +69,7 @@ class TensorBoardSamples(keras.callbacks.TensorBoard):
     """
 
     def __init__(self, log_dir="logs", num_videos=4, every_n_epochs=1, seed=1234, use_ema=True, fps=8,
-                 columns=None, scale=1, tag="samples", log_every_n_steps=None, **tensorboard_options):
+                 columns=None, scale=1, tag="samples", log_every_n_steps=None, sampler=None, **tensorboard_options):
         check_positive_int("log_every_n_steps", log_every_n_steps, allow_none=True)
         if log_every_n_steps is not None:
             if tensorboard_options.get("update_freq", "epoch") != "epoch":
@@ -90,10 +92,11 @@ class TensorBoardSamples(keras.callbacks.TensorBoard):
         self.columns = columns
         self.scale = scale
         self.tag = tag
+        self.sampler = sampler or generated_samples
 
     def sample_gif(self):
         """The current samples as (GIF bytes, tiled video (T, H, W, C) uint8)."""
-        videos = self.model.generate(self.num_videos, seed=self.seed, use_ema=self.use_ema)
+        videos = self.sampler(self.model, self.num_videos, seed=self.seed, use_ema=self.use_ema)
         tiled = video_io.upscale(video_io.tile_videos(videos, self.columns), self.scale)
         return video_io.encode_gif(tiled, self.fps), tiled
 

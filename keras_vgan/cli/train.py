@@ -24,6 +24,7 @@ def _pair(text):
     return name, parsed
 
 
+PREDICTION_PRESET = "predict-moving-digits"
 PARSERS = {"count": positive_int, "integer": int, "number": non_negative_float, "text": str, "pairs": _pair}
 
 
@@ -52,8 +53,9 @@ def add_parser(subparsers):
 
     parser = subparsers.add_parser("train", help="train a video GAN", description="Train a video GAN.",
                                    epilog=_architecture_list(), formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--preset", default="quickstart",
-                        help=f"named configuration to start from: {', '.join(PRESETS)} (default: quickstart)")
+    parser.add_argument("--preset",
+                        help=f"named configuration to start from: {', '.join(PRESETS)} (default: quickstart, or "
+                             f"{PREDICTION_PRESET} with --task predict)")
     parser.add_argument("--size", type=positive_int, help="frame height and width in pixels")
     parser.add_argument("--output", default="runs", help="parent directory of run directories (default: runs)")
     parser.add_argument("--name", help="run directory name (default: the preset's name, or the --data folder's, "
@@ -66,10 +68,17 @@ def add_parser(subparsers):
     parser.set_defaults(run=run)
 
 
+def preset_name(args):
+    """The preset a run starts from: --preset, else the quickstart (or the prediction preset for --task predict)."""
+    if args.preset:
+        return args.preset
+    return PREDICTION_PRESET if args.task == "predict" else "quickstart"
+
+
 def config_from_args(args):
     from keras_vgan.presets import get_preset
 
-    config = get_preset(args.preset)
+    config = get_preset(preset_name(args))
     overrides = {field.name: getattr(args, field.name) for field in _training_fields()}
     if overrides.get("model_options") is not None:
         # Options given on the command line add to (and override) the preset's.
@@ -105,8 +114,8 @@ def default_run_name(args, config):
             base = f"{os.path.basename(os.path.dirname(path))}-{base}"
         name = re.sub(r"[^A-Za-z0-9_.-]+", "-", os.path.splitext(base)[0]).strip("-.") or "data"
     else:
-        name = args.preset
-    if config.model != get_preset(args.preset).model:
+        name = preset_name(args)
+    if config.model != get_preset(preset_name(args)).model:
         name = f"{name}-{config.model}"
     return name
 

@@ -94,5 +94,40 @@ class TranslationGAN(VideoGAN):
         return np.concatenate(outputs, axis=0)
 
 
+    def showcase(self, condition, target, seed=None, use_ema=True):
+        """Each example's truth beside its output, as uint8 videos (N, T, H, 2W + 2, C) for the sample grids.
+
+        Left: the condition's frames then the target's; right: the same
+        condition frames then the model's output, after a 2-pixel white
+        separator. For a predictor that reads as context → true future | context
+        → predicted future; a row of the PNG grid is one example.
+        """
+        condition, target = np.asarray(condition, np.float32), np.asarray(target, np.float32)
+        output = self.translate(condition, seed=seed, use_ema=use_ema)
+        condition, target = to_uint8(condition).numpy(), to_uint8(target).numpy()
+        if condition.shape[2:] != output.shape[2:]:
+            # A condition of another size (a low-resolution input) shows the output alone.
+            truth, predicted = target, output
+        else:
+            truth = np.concatenate([condition, target], axis=1)
+            predicted = np.concatenate([condition, output], axis=1)
+        separator = np.full(truth.shape[:3] + (2,) + truth.shape[4:], 255, np.uint8)
+        return np.concatenate([truth, separator, predicted], axis=3)
+
+
+def showcase_sampler(condition, target):
+    """A `sampler` for `SampleGrid`/`TensorBoardSamples`: `TranslationGAN.showcase` of these fixed examples.
+
+    Example:
+    >>> SampleGrid("runs/demo/samples", sampler=showcase_sampler(contexts, futures))  # doctest: +SKIP
+    """
+    condition, target = np.asarray(condition, np.float32), np.asarray(target, np.float32)
+
+    def sampler(model, num_videos, seed, use_ema):
+        return model.showcase(condition[:num_videos], target[:num_videos], seed=seed, use_ema=use_ema)
+
+    return sampler
+
+
 def _input(model, name):
     return next(tensor for tensor in model.inputs if tensor.name == name)

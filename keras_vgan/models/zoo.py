@@ -21,8 +21,13 @@ from keras_vgan.models.discriminators import build_video_discriminator
 from keras_vgan.models.dvd_gan import build_spatial_discriminator, build_temporal_discriminator
 from keras_vgan.models.generators import build_video_generator
 from keras_vgan.models.mocogan import build_image_discriminator, build_mocogan_generator
+from keras_vgan.models.predictors import (build_convlstm_predictor, build_prediction_discriminator,
+                                          build_unet_predictor)
 from keras_vgan.models.tgan import build_tgan_generator
 from keras_vgan.models.vgan import build_vgan_generator
+
+
+TASKS = ("generate", "predict")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -32,28 +37,36 @@ class Architecture:
     Attributes:
         name: what `--model` takes.
         summary: one line: what it is and when to pick it.
-        build: `(frames, height, width, channels, **options) -> (generator, [discriminators])`.
+        build: `(frames, height, width, channels, **options) -> (generator, [discriminators])`;
+            a "predict" architecture's builder takes `context_frames` fifth (the clip's first
+            frames, which it reads; it predicts the rest).
+        task: "generate" (noise → clip, trained by `VideoGAN`) or "predict" (context → future,
+            trained by `TranslationGAN`).
     """
 
     name: str
     summary: str
     build: Callable
+    task: str = "generate"
 
     @property
     def options(self):
         """{option name: default} of the builder's keyword options."""
-        parameters = list(inspect.signature(self.build).parameters.values())[4:]
+        fixed = 5 if self.task == "predict" else 4  # the clip's shape (and the context length)
+        parameters = list(inspect.signature(self.build).parameters.values())[fixed:]
         return {p.name: p.default for p in parameters}
 
 
 ARCHITECTURES = {}
 
 
-def register_architecture(name, summary):
+def register_architecture(name, summary, task="generate"):
     """Decorator: register `build` under `name` (a later registration of the same name replaces it)."""
+    if task not in TASKS:
+        raise ValueError(f"task={task!r} is not valid; expected one of {list(TASKS)}")
 
     def register(build):
-        ARCHITECTURES[name] = Architecture(name, summary, build)
+        ARCHITECTURES[name] = Architecture(name, summary, build, task)
         return build
 
     return register
@@ -81,15 +94,33 @@ def check_options(name, options):
     return options
 
 
-def build_architecture(name, frames, height, width, channels, **options):
+def build_architecture(name, frames, height, width, channels, context_frames=None, **options):
     """`(generator, [discriminators])` of architecture `name` at this video size.
 
-    Options the architecture does not take raise one ValueError naming them;
-    options set to None take the architecture's default.
+    For a "predict" architecture `frames` is the whole clip and
+    `context_frames` its first frames, the predictor's input (it predicts the
+    other `frames - context_frames`). Options the architecture does not take
+    raise one ValueError naming them; options set to None take the
+    architecture's default.
+
+    Example:
+    >>> predictor, discriminators = build_architecture("convlstm", 6, 16, 16, 1, context_frames=4,
+    ...                                                generator_filters=4, discriminator_filters=4)
+    >>> predictor.output_shape
+    (None, 2, 16, 16, 1)
     """
     architecture = get_architecture(name)
     options = check_options(name, options)
-    generator, discriminators = architecture.build(frames, height, width, channels, **options)
+    if architecture.task == "predict":
+        if context_frames is None or not 0 < context_frames < frames:
+            raise ValueError(f"context_frames={context_frames!r} is not valid for the predictor {name!r} on clips "
+                             f"of {frames} frames; expected 1 to {frames - 1} (the rest are predicted)")
+        generator, discriminators = architecture.build(frames, height, width, channels, context_frames, **options)
+    else:
+        if context_frames is not None:
+            raise ValueError(f"context_frames={context_frames!r} is not valid for {name!r}, which generates "
+                             "whole clips from noise; expected a predictor (task 'predict')")
+        generator, discriminators = architecture.build(frames, height, width, channels, **options)
     return generator, list(discriminators)
 
 
@@ -171,3 +202,36 @@ def dvd_gan(frames, height, width, channels, latent_dim=128, generator_filters=6
     temporal = build_temporal_discriminator(frames, height, width, channels, base_filters=discriminator_filters,
                                             normalization=discriminator_normalization)
     return generator, [spatial, temporal]
+
+
+def _predictor(build_predictor, frames, height, width, channels, context_frames, latent_dim, generator_filters,
+               discriminator_filters, discriminator_normalization):
+    future_frames = frames - context_frames
+    predictor = build_predictor(context_frames, future_frames, height, width, channels, filters=generator_filters,
+                                noise_dim=latent_dim)
+    discriminator = build_prediction_discriminator(context_frames, future_frames, height, width, channels,
+                                                   base_filters=discriminator_filters,
+                                                   normalization=discriminator_normalization)
+    return predictor, [discriminator]
+
+
+@register_architecture(
+    "convlstm",
+    "Frame prediction: a per-frame encoder, two ConvLSTM2D layers over the context and the future slots, a "
+    "per-frame decoder; a discriminator of context + future. latent_dim > 0 adds noise (stochastic futures).",
+    task="predict")
+def convlstm(frames, height, width, channels, context_frames, latent_dim=0, generator_filters=32,
+             discriminator_filters=32, discriminator_normalization="spectral"):
+    return _predictor(build_convlstm_predictor, frames, height, width, channels, context_frames, latent_dim,
+                      generator_filters, discriminator_filters, discriminator_normalization)
+
+
+@register_architecture(
+    "unet3d",
+    "Frame prediction: a causal 3D-convolution U-Net (time dilations 1-8 at the bottom); a discriminator of "
+    "context + future. latent_dim > 0 adds noise (stochastic futures).",
+    task="predict")
+def unet3d(frames, height, width, channels, context_frames, latent_dim=0, generator_filters=32,
+           discriminator_filters=32, discriminator_normalization="spectral"):
+    return _predictor(build_unet_predictor, frames, height, width, channels, context_frames, latent_dim,
+                      generator_filters, discriminator_filters, discriminator_normalization)
