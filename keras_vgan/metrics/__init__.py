@@ -28,6 +28,13 @@ from keras_vgan.metrics.frame_quality import (
     ssim_per_frame,
 )
 from keras_vgan.metrics.i3d import build_i3d, load_i3d
+from keras_vgan.metrics.prediction_report import (
+    BASELINE_NAME,
+    PUBLISHED_MOVING_MNIST,
+    evaluate_predictions,
+    format_report,
+    published_moving_mnist_table,
+)
 from keras_vgan.metrics.video_distances import (
     frechet_video_distance,
     fvd,
@@ -37,10 +44,14 @@ from keras_vgan.metrics.video_distances import (
 )
 
 __all__ = [
+    "BASELINE_NAME",
+    "PUBLISHED_MOVING_MNIST",
     "VideoSet",
     "build_i3d",
     "copy_last_frame",
+    "evaluate_predictions",
     "extract_features",
+    "format_report",
     "frame_scores",
     "frechet_distance",
     "frechet_video_distance",
@@ -58,6 +69,7 @@ __all__ = [
     "prediction_metrics",
     "preprocess_videos",
     "psnr_per_frame",
+    "published_moving_mnist_table",
     "ssim_per_frame",
     "video_features",
 ]
