@@ -12,3 +12,15 @@ def _float32_policy():
     keras.mixed_precision.set_global_policy("float32")
     yield
     keras.mixed_precision.set_global_policy("float32")
+
+
+@pytest.fixture(scope="session")
+def i3d_model():
+    """The I3D network, loaded once for every test that runs it; the test is skipped without the weights."""
+    from keras_vgan.metrics import i3d
+
+    try:
+        i3d.resolve_weights()
+    except FileNotFoundError:
+        pytest.skip(f"I3D weights not installed: {i3d.INSTALL_HINT}")
+    return i3d.load_i3d()

@@ -30,15 +30,6 @@ def test_fvd_is_the_function_and_no_submodule_shadows_it():
         importlib.import_module("keras_vgan.metrics.fvd")
 
 
-@pytest.fixture(scope="module")
-def i3d_model():
-    try:
-        i3d.resolve_weights()
-    except FileNotFoundError:
-        pytest.skip(f"I3D weights not installed: {i3d.INSTALL_HINT}")
-    return i3d.load_i3d()
-
-
 def moving_disks(num_videos, frames, size=64, seed=0):
     """Float videos in [-1, 1]: a coloured gradient background and a moving disk."""
     rng = np.random.default_rng(seed)
