@@ -205,13 +205,14 @@ def dvd_gan(frames, height, width, channels, latent_dim=128, generator_filters=6
 
 
 def _predictor(build_predictor, frames, height, width, channels, context_frames, latent_dim, generator_filters,
-               discriminator_filters, discriminator_normalization):
+               discriminator_filters, discriminator_normalization, discriminator_pool_space):
     future_frames = frames - context_frames
     predictor = build_predictor(context_frames, future_frames, height, width, channels, filters=generator_filters,
                                 noise_dim=latent_dim)
     discriminator = build_prediction_discriminator(context_frames, future_frames, height, width, channels,
                                                    base_filters=discriminator_filters,
-                                                   normalization=discriminator_normalization)
+                                                   normalization=discriminator_normalization,
+                                                   pool_space=discriminator_pool_space)
     return predictor, [discriminator]
 
 
@@ -221,9 +222,9 @@ def _predictor(build_predictor, frames, height, width, channels, context_frames,
     "per-frame decoder; a discriminator of context + future. latent_dim > 0 adds noise (stochastic futures).",
     task="predict")
 def convlstm(frames, height, width, channels, context_frames, latent_dim=0, generator_filters=32,
-             discriminator_filters=32, discriminator_normalization="spectral"):
+             discriminator_filters=32, discriminator_normalization="spectral", discriminator_pool_space=False):
     return _predictor(build_convlstm_predictor, frames, height, width, channels, context_frames, latent_dim,
-                      generator_filters, discriminator_filters, discriminator_normalization)
+                      generator_filters, discriminator_filters, discriminator_normalization, discriminator_pool_space)
 
 
 @register_architecture(
@@ -232,6 +233,6 @@ def convlstm(frames, height, width, channels, context_frames, latent_dim=0, gene
     "context + future. latent_dim > 0 adds noise (stochastic futures).",
     task="predict")
 def unet3d(frames, height, width, channels, context_frames, latent_dim=0, generator_filters=32,
-           discriminator_filters=32, discriminator_normalization="spectral"):
+           discriminator_filters=32, discriminator_normalization="spectral", discriminator_pool_space=False):
     return _predictor(build_unet_predictor, frames, height, width, channels, context_frames, latent_dim,
-                      generator_filters, discriminator_filters, discriminator_normalization)
+                      generator_filters, discriminator_filters, discriminator_normalization, discriminator_pool_space)
