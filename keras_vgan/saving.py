@@ -66,7 +66,9 @@ def load_video_gan(path):
     (4, 16, 32, 32, 1)
     """
     import keras_vgan.models  # noqa: F401  (registers VideoGAN for deserialization)
-    import keras_vgan.models.translation  # noqa: F401  (and TranslationGAN, which keras_vgan.models does not import)
+    # And TranslationGAN and the predictors' layers (FutureSlots), which keras_vgan.models does not import.
+    import keras_vgan.models.predictors  # noqa: F401
+    import keras_vgan.models.translation  # noqa: F401
 
     model_path = resolve_model_path(path)
     try:
