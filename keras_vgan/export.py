@@ -1,14 +1,24 @@
 """Exporting the generator as a TensorFlow SavedModel (loading models lives in `keras_vgan.saving`).
 
 The SavedModel needs neither Keras nor keras_vgan to run: TensorFlow alone
-(Python, TF Serving, or any TF runtime) loads it. It has two serving
-signatures, both returning `{"videos": uint8 [N, T, H, W, C]}`:
+(Python, TF Serving, or any TF runtime) loads it. A `VideoGAN` (noise → clip)
+gets two serving signatures, both returning `{"videos": uint8 [N, T, H, W, C]}`:
     generate(noise: float32 [N, latent_dim])   one argument per noise input of
                                                the generator, named as it names
                                                them (MoCoGAN: content, motion)
     sample(num_videos: int32 scalar, seed: int32 scalar)
 `sample` draws its noise with the model's `NoiseSpec`, so `sample(n, s)`
 gives exactly the videos of `VideoGAN.generate(n, seed=s)`.
+
+A `TranslationGAN` (a frame predictor: context clip → future clip) gets
+    predict(context: float32 [N, *condition_shape] in [-1, 1][, seed: int32 scalar])
+    predict_uint8(context: uint8 [N, *condition_shape][, seed: int32 scalar])
+both returning `{"videos": uint8 [N, T_future, H, W, C]}`; `seed` is there
+only for a stochastic model (noise inputs), whose noise is drawn as in
+`TranslationGAN.translate(context, seed=seed)`, so the outputs are those of
+`translate` (byte for byte on one machine, for up to `translate`'s batch of
+32 clips a call). `predict_uint8` serves decoded video frames directly.
+The metadata file (keras_vgan.json) says which: "task" is "generate" or "predict".
 
 Example:
 >>> export_generator(load_video_gan("runs/quickstart"), "exported/quickstart")  # doctest: +SKIP
@@ -23,6 +33,7 @@ import shutil
 import tempfile
 
 import keras
+import numpy as np
 import tensorflow as tf
 
 from keras_vgan.atomic import UMASK, check_parent_directory, replace_directory
@@ -45,7 +56,8 @@ def _sampling_generator(model, use_ema):
         raise ValueError(f"model={model!r} is not valid; expected a keras_vgan VideoGAN or a generator keras.Model")
     if condition_input in [tensor.name for tensor in generator.inputs]:
         raise ValueError(f"generator {generator.name!r} takes a {condition_input!r} input; export "
-                         "supports unconditional generators (noise inputs only)")
+                         "supports unconditional generators (noise inputs only) and TranslationGAN models "
+                         "(a condition clip in)")
     return generator, spec
 
 
@@ -73,6 +85,84 @@ class _ServingGenerator(tf.Module):
         self.sample = sample
 
 
+# uint8 → [-1, 1] as `TranslationGAN.translate` converts it in NumPy. A lookup, not `x / 127.5 - 1` in the
+# graph: Grappler turns that division into a multiplication by 1 / 127.5, which differs in the last bit for
+# 111 of the 256 values, and now and then a predicted pixel by one grey level.
+UNIT_RANGE_OF_UINT8 = np.arange(256, dtype=np.uint8).astype(np.float32) / 127.5 - 1.0
+
+
+def _uint8_to_unit_range(clips):
+    return tf.gather(UNIT_RANGE_OF_UINT8, tf.cast(clips, tf.int32))
+
+
+class _ServingPredictor(tf.Module):
+    """A translation model's generator wrapped in `predict` and `predict_uint8`; only TensorFlow ops."""
+
+    def __init__(self, model, generator):
+        super().__init__(name="frame_predictor")
+        self.generator = generator  # Tracked, so its variables are saved.
+        spec = model.noise_spec
+        context_spec = tf.TensorSpec((None,) + model.condition_shape, tf.float32, name="context")
+        uint8_context_spec = tf.TensorSpec((None,) + model.condition_shape, tf.uint8, name="context")
+        seed_spec = tf.TensorSpec([], tf.int32, name="seed")
+
+        def videos(context, noise):
+            # `generator_inputs` orders noise and condition as the generator takes them, as `translate` does.
+            return {"videos": to_uint8(self.generator(model.generator_inputs(noise, context, self.generator),
+                                                      training=False))}
+
+        if spec.names:
+            @tf.function(input_signature=[context_spec, seed_spec])
+            def predict(context, seed):
+                return videos(context, spec.sample(tf.shape(context)[0], seed))
+
+            @tf.function(input_signature=[uint8_context_spec, seed_spec])
+            def predict_uint8(context, seed):
+                return predict(_uint8_to_unit_range(context), seed)
+        else:
+            @tf.function(input_signature=[context_spec])
+            def predict(context):
+                return videos(context, {})
+
+            @tf.function(input_signature=[uint8_context_spec])
+            def predict_uint8(context):
+                return predict(_uint8_to_unit_range(context))
+
+        self.predict = predict
+        self.predict_uint8 = predict_uint8
+
+
+def is_translation_model(model):
+    """Whether `model` maps a condition clip to a clip (a `TranslationGAN`): it exports as `predict`."""
+    return callable(getattr(model, "translate", None)) and getattr(model, "condition_shape", None) is not None
+
+
+def signature_descriptions(model):
+    """The signatures an export of `model` has, as text: name → "arguments -> videos …" (metadata, CLI).
+
+    `model`: a `VideoGAN`, a `TranslationGAN` or a generator `keras.Model`.
+
+    Example:
+    >>> from keras_vgan.models.predictors import build_convlstm_predictor
+    >>> from keras_vgan.models.translation import TranslationGAN
+    >>> signature_descriptions(TranslationGAN(build_convlstm_predictor(4, 3, 16, 16, 1, filters=4)))["predict"]
+    'context float32 [N, 4, 16, 16, 1] in [-1, 1] -> videos uint8 [N, 3, 16, 16, 1]'
+    """
+    if is_translation_model(model):
+        context, frames = _shape_text(model.condition_shape), _shape_text(model.video_shape)
+        seed = ", seed int32" if model.noise_spec.names else ""
+        return {"predict": f"context float32 [N, {context}] in [-1, 1]{seed} -> videos uint8 [N, {frames}]",
+                "predict_uint8": f"context uint8 [N, {context}]{seed} -> videos uint8 [N, {frames}]"}
+    generator, spec = _sampling_generator(model, use_ema=True)
+    frames = _shape_text(generator.outputs[0].shape[1:])
+    return {"generate": f"{noise_arguments(spec)} -> videos uint8 [N, {frames}]",
+            "sample": f"num_videos int32, seed int32 -> videos uint8 [N, {frames}]"}
+
+
+def _shape_text(shape):
+    return ", ".join(str(int(d)) for d in shape)
+
+
 def check_export_target(directory):
     """Check that `directory` can receive an export; returns (directory, its parent).
 
@@ -95,7 +185,9 @@ def export_generator(model, directory, use_ema=True):
 
     Args:
         model: a `VideoGAN` (its EMA generator is exported when it has one and
-            `use_ema`), or a generator `keras.Model` from noise (N, latent_dim).
+            `use_ema`), or a generator `keras.Model` from noise (N, latent_dim),
+            exported with `generate` and `sample`; or a `TranslationGAN`
+            (a frame predictor), exported with `predict` and `predict_uint8`.
         directory: a new or empty directory, or an earlier export, which is replaced.
         use_ema: export the EMA weights (the default) rather than the raw ones.
 
@@ -106,21 +198,37 @@ def export_generator(model, directory, use_ema=True):
     Example:
     >>> export_generator(gan, "exported/demo")  # doctest: +SKIP
     'exported/demo'
+    >>> export_generator(predictor, "exported/predictor")  # doctest: +SKIP
+    'exported/predictor'
     """
     directory, parent = check_export_target(directory)
-    generator, spec = _sampling_generator(model, use_ema)
-    module = _ServingGenerator(generator, spec)
+    if is_translation_model(model):
+        generator = model.generator_for_sampling(use_ema)
+        module = _ServingPredictor(model, generator)
+        signatures = {"predict": module.predict, "predict_uint8": module.predict_uint8}
+        metadata = {"task": "predict", "context_shape": list(model.condition_shape),
+                    "future_shape": list(model.video_shape)}
+        spec = model.noise_spec
+    else:
+        generator, spec = _sampling_generator(model, use_ema)
+        module = _ServingGenerator(generator, spec)
+        signatures = {"generate": module.generate, "sample": module.sample}
+        metadata = {"task": "generate", "latent_dim": spec.latent_dim,
+                    "video_shape": [int(d) for d in generator.outputs[0].shape[1:]]}
+    metadata.update({
+        "noise": {name: list(shape) for name, shape in spec.shapes.items()},
+        "weights": "ema" if generator is getattr(model, "ema_generator", None) else "raw",
+        "signatures": signature_descriptions(model),
+    })
+    _save_atomically(module, signatures, metadata, directory, parent)
+    return directory
+
+
+def _save_atomically(module, signatures, metadata, directory, parent):
+    """The SavedModel and its metadata file, written beside `directory` and renamed into place once complete."""
     temporary = tempfile.mkdtemp(prefix=".tmp-export-", dir=parent)
     try:
-        tf.saved_model.save(module, temporary, signatures={"generate": module.generate, "sample": module.sample})
-        metadata = {
-            "latent_dim": spec.latent_dim,
-            "noise": {name: list(shape) for name, shape in spec.shapes.items()},
-            "video_shape": [int(d) for d in generator.outputs[0].shape[1:]],
-            "weights": "ema" if generator is getattr(model, "ema_generator", None) else "raw",
-            "signatures": {"generate": f"{noise_arguments(spec)} -> videos uint8 [N, T, H, W, C]",
-                           "sample": "num_videos int32, seed int32 -> videos uint8 [N, T, H, W, C]"},
-        }
+        tf.saved_model.save(module, temporary, signatures=signatures)
         with open(os.path.join(temporary, METADATA_FILENAME), "w") as file:
             json.dump(metadata, file, indent=2)
         os.chmod(temporary, 0o777 & ~UMASK)  # mkdtemp makes it private; exports are meant to be shared.
@@ -128,7 +236,6 @@ def export_generator(model, directory, use_ema=True):
     except BaseException:
         shutil.rmtree(temporary, ignore_errors=True)
         raise
-    return directory
 
 
 def noise_arguments(spec):

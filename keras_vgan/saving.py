@@ -55,6 +55,8 @@ def resolve_model_path(path):
 def load_video_gan(path):
     """The `VideoGAN` saved at `path`: a .keras file, or a run directory holding model.keras.
 
+    A `TranslationGAN` (a frame predictor) comes back as one: check with `isinstance` where only one kind will do.
+
     Raises FileNotFoundError when there is no model there, and ValueError when
     the file is not a Keras model or not a keras_vgan VideoGAN.
 
@@ -64,6 +66,9 @@ def load_video_gan(path):
     (4, 16, 32, 32, 1)
     """
     import keras_vgan.models  # noqa: F401  (registers VideoGAN for deserialization)
+    # And TranslationGAN and the predictors' layers (FutureSlots), which keras_vgan.models does not import.
+    import keras_vgan.models.predictors  # noqa: F401
+    import keras_vgan.models.translation  # noqa: F401
 
     model_path = resolve_model_path(path)
     try:

@@ -1,4 +1,11 @@
-"""`keras-vgan export`: the generator as a TensorFlow SavedModel, servable without keras_vgan."""
+"""`keras-vgan export`: the generator as a TensorFlow SavedModel, servable without keras_vgan.
+
+A noise → clip model gets the signatures generate(noise) and sample(num_videos, seed); a frame
+predictor (TranslationGAN) gets predict(context[, seed]) and predict_uint8(context[, seed]).
+
+Usage:
+    keras-vgan export runs/quickstart exported/quickstart
+"""
 
 
 def add_parser(subparsers):
@@ -6,7 +13,9 @@ def add_parser(subparsers):
         "export", help="export the generator as a TensorFlow SavedModel",
         description="Export the generator (EMA weights by default) as a TensorFlow SavedModel with the "
                     "serving signatures generate(noise) and sample(num_videos, seed), both returning "
-                    "uint8 videos [N, T, H, W, C]. TensorFlow alone loads it.")
+                    "uint8 videos [N, T, H, W, C]; a frame predictor gets predict(context[, seed]) and "
+                    "predict_uint8(context[, seed]) instead, returning the future frames. "
+                    "TensorFlow alone loads it.")
     parser.add_argument("model", metavar="MODEL", help="a run directory holding model.keras, or a .keras file")
     parser.add_argument("out", metavar="OUT_DIR",
                         help="the SavedModel directory: new, empty, or an earlier export (replaced)")
@@ -15,7 +24,7 @@ def add_parser(subparsers):
 
 
 def run(args):
-    from keras_vgan.export import check_export_target, export_generator, noise_arguments
+    from keras_vgan.export import check_export_target, export_generator, signature_descriptions
     from keras_vgan.saving import load_video_gan, resolve_model_path
 
     model_path = resolve_model_path(args.model)
@@ -23,7 +32,7 @@ def run(args):
     gan = load_video_gan(model_path)
     export_generator(gan, args.out, use_ema=not args.no_ema)
     weights = "EMA" if not args.no_ema and gan.ema_generator is not None else "raw"
-    print(f"keras-vgan export: wrote {args.out} ({weights} weights); signatures "
-          f"generate({noise_arguments(gan.noise_spec)}) "
-          f"and sample(num_videos int32, seed int32) -> videos uint8 [N, {', '.join(map(str, gan.video_shape))}]")
+    signatures = "; ".join(f"{name}({text.replace(' -> ', ') -> ', 1)}"
+                           for name, text in signature_descriptions(gan).items())
+    print(f"keras-vgan export: wrote {args.out} ({weights} weights); signatures {signatures}")
     return 0
