@@ -205,13 +205,13 @@ PRESETS = {
         task="predict", model="convlstm", dataset="moving_digits", num_videos=4096, num_objects=2, frames=20,
         context=10, future=10, height=64, width=64, channels=1, generator_filters=16, discriminator_filters=16,
         l1_weight=100.0, adversarial_weight=1.0, loss="hinge", g_learning_rate=5e-4, d_learning_rate=2e-4,
-        beta_1=0.5, ema_decay=0.99, batch_size=16, epochs=8, steps_per_epoch=50, checkpoint_every=50,
+        beta_1=0.5, ema_decay=0.98, batch_size=16, epochs=8, steps_per_epoch=50, checkpoint_every=50,
         sample_every=2, num_samples=4,
     ),
     "predict-moving-digits-l1": TrainingConfig(
         task="predict", model="convlstm", dataset="moving_digits", num_videos=4096, num_objects=2, frames=20,
         context=10, future=10, height=64, width=64, channels=1, generator_filters=16, discriminator_filters=16,
-        l1_weight=100.0, adversarial_weight=0.0, g_learning_rate=5e-4, beta_1=0.5, ema_decay=0.99,
+        l1_weight=100.0, adversarial_weight=0.0, g_learning_rate=5e-4, beta_1=0.5, ema_decay=0.98,
         batch_size=16, epochs=8, steps_per_epoch=50, checkpoint_every=50, sample_every=2, num_samples=4,
     ),
     # UCF-101 for a GPU cluster (README "Training on a cluster"): the train shards of `keras-vgan prepare

@@ -56,6 +56,34 @@ class FutureSlots(keras.layers.Layer):
         return {**super().get_config(), "future_frames": self.future_frames}
 
 
+@keras.saving.register_keras_serializable(package="keras_vgan")
+class HoldLastFrame(keras.layers.Layer):
+    """(N, T, H, W, C) context → (N, T + future_frames, H, W, C): the latest frame seen at each step.
+
+    Steps inside the context are the context itself; every step after it holds
+    the last context frame. Step t depends on steps <= t only.
+
+    Example:
+    >>> HoldLastFrame(2)(keras.ops.reshape(keras.ops.arange(3.0), (1, 3, 1, 1, 1)))[0, :, 0, 0, 0].numpy().tolist()
+    [0.0, 1.0, 2.0, 2.0, 2.0]
+    """
+
+    def __init__(self, future_frames, **kwargs):
+        super().__init__(**kwargs)
+        self.future_frames = check_int("future_frames", future_frames, minimum=1)
+
+    def call(self, context):
+        last = ops.repeat(context[:, -1:], self.future_frames, axis=1)
+        return ops.concatenate([context, last], axis=1)
+
+    def compute_output_shape(self, input_shape):
+        frames = None if input_shape[1] is None else input_shape[1] + self.future_frames
+        return (input_shape[0], frames, *input_shape[2:])
+
+    def get_config(self):
+        return {**super().get_config(), "future_frames": self.future_frames}
+
+
 def causal_conv3d(x, filters, name, kernel_time=3, dilation=1, strides=(1, 1, 1), activation="relu"):
     """A 3D convolution (kernel_time × 3 × 3) whose output at step t sees steps t - (kernel_time - 1)·dilation … t.
 
@@ -108,9 +136,20 @@ def _future_outputs(sequence_output, context, context_frames, future_frames, ech
     return future
 
 
-def _to_frames(x, channels):
-    # float32 for the loss and the samples under a mixed policy, as every generator of the package.
-    return layers.Conv3D(channels, 1, activation="tanh", dtype="float32", name="to_frames")(x)
+def _to_frames(x, context, future_frames):
+    """Each step's prediction of the next frame: the latest observed frame plus a learned change.
+
+    The change starts at zero (its kernel does), so an untrained predictor
+    copies the last frame it saw, the baseline every predictor must beat, and
+    training learns the motion instead of first having to learn to redraw the
+    digits from an empty frame. Outputs can stray a little outside [-1, 1];
+    `to_uint8` clips them for samples and metrics. float32 for the loss under a
+    mixed policy, as every generator of the package.
+    """
+    change = layers.Conv3D(context.shape[-1], 1, kernel_initializer="zeros", dtype="float32",
+                           name="frame_change")(x)
+    latest = HoldLastFrame(future_frames, dtype="float32", name="latest_frame")(context)
+    return layers.Add(dtype="float32", name="to_frames")([latest, change])
 
 
 def build_convlstm_predictor(context_frames=10, future_frames=10, height=64, width=64, channels=1, filters=32,
@@ -148,7 +187,7 @@ def build_convlstm_predictor(context_frames=10, future_frames=10, height=64, wid
     x = FrameDistributed(layers.Conv2DTranspose(filters, 4, strides=2, padding="same", activation="relu"),
                          name="decode1")(x)
     x = layers.Concatenate(name="skip0")([x, sequence])
-    frames = _to_frames(x, channels)
+    frames = _to_frames(x, context, future_frames)
     outputs = _future_outputs(frames, context, context_frames, future_frames, echo_context)
     inputs = [context, noise] if noise is not None else context
     return keras.Model(inputs, outputs, name=name)
@@ -189,7 +228,7 @@ def build_unet_predictor(context_frames=10, future_frames=10, height=64, width=6
     x = layers.UpSampling3D((1, 2, 2), name="up0")(x)
     x = layers.Concatenate(name="skip0")([x, skip0, sequence])
     x = FrameDistributed(layers.Conv2D(filters, 3, padding="same", activation="relu"), name="up0a")(x)
-    frames = _to_frames(x, channels)
+    frames = _to_frames(x, context, future_frames)
     outputs = _future_outputs(frames, context, context_frames, future_frames, echo_context)
     inputs = [context, noise] if noise is not None else context
     return keras.Model(inputs, outputs, name=name)
