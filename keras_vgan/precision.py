@@ -59,7 +59,10 @@ def cpu_has_native_bfloat16():
 
 
 def onednn_enabled():
-    """Whether TensorFlow runs its CPU ops through oneDNN (`TF_ENABLE_ONEDNN_OPTS`, on by default on x86).
+    """Whether TensorFlow runs its CPU ops through oneDNN (`TF_ENABLE_ONEDNN_OPTS`).
+
+    Unset, TensorFlow turns it on only on x86 CPUs with AVX512-VNNI/BF16, AVX-VNNI or AMX
+    (not, e.g., on an AVX2-only AMD EPYC).
 
     Without oneDNN, TensorFlow's bf16 CPU kernels are emulated and slower than float32.
     """

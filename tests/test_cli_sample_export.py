@@ -72,6 +72,11 @@ def test_interpolate_walks_from_seed_a_to_seed_b(run_dir, gan, tmp_path):
     first = np.asarray(image.convert("L"))
     np.testing.assert_array_equal(first[:, :16], gan.generate(1, seed=3)[0, 0, ..., 0])
     np.testing.assert_array_equal(first[:, -16:], gan.generate(1, seed=9)[0, 0, ..., 0])
+    # A point inside the walk: the video of its spherically interpolated noise, generated on its own.
+    a, b = (gan.sample_noise(1, seed)["noise"].numpy()[0] for seed in (3, 9))
+    middle = gan.generate_from_noise(spherical_interpolation(a, b, 5)[2:3])
+    np.testing.assert_array_equal(first[:, 2 * 17:2 * 17 + 16], middle[0, 0, ..., 0])
+    assert not np.array_equal(middle, gan.generate(1, seed=3))
 
 
 def test_spherical_interpolation_keeps_the_norm():

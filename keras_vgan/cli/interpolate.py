@@ -3,7 +3,9 @@
 The noise of seed A and of seed B (the very vectors `keras-vgan sample --seed`
 would use for its first video) are joined by spherical interpolation, which
 keeps every point at the norm typical of Gaussian noise, where a straight line
-would pass through the atypically short vectors near the origin.
+would pass through the atypically short vectors near the origin. Each point is
+generated on its own, as `gan.generate(1, seed=...)` generates one video, so the
+two ends are the seeds' own videos to the byte on every machine.
 
 Output layout: the `--steps` videos are tiled in one row, A on the left and B
 on the right, all playing at once, so the eye compares content and motion
@@ -72,7 +74,11 @@ def run(args):
     noise = {name: spherical_interpolation(start[name].numpy().reshape(-1), end[name].numpy().reshape(-1),
                                            args.steps).reshape((args.steps,) + tuple(start[name].shape[1:]))
              for name in start}
-    videos = gan.generate_from_noise(noise, use_ema=not args.no_ema)
+    # One point per call, as `gan.generate(1, seed=...)` computes a seed's own video: some CPU kernels
+    # (TensorFlow's bf16 3D transposed convolutions without oneDNN) round a batch of one differently
+    # from a larger batch, which after tanh moves pixels by up to ~15 levels, so a batched walk would
+    # not end on the seeds' own videos.
+    videos = gan.generate_from_noise(noise, use_ema=not args.no_ema, batch_size=1)
     video_io.write_samples(args.out, videos, fps=args.fps, columns=args.steps, format=chosen, scale=args.scale)
     print(f"keras-vgan interpolate: wrote {args.out} ({args.steps} points from seed {args.seeds[0]} "
           f"to seed {args.seeds[1]}, {chosen})")
