@@ -111,10 +111,22 @@ def _check_sizes(context_frames, future_frames, height, width, channels, levels)
     return context_frames, future_frames
 
 
-def _inputs(context_frames, height, width, channels, noise_dim):
+def _predictor_inputs(context_frames, future_frames, height, width, channels, noise_dim):
+    """Both predictors' start: (the `condition` input, the `noise` input or None, context + future slots)."""
+    context_frames, future_frames = _check_sizes(context_frames, future_frames, height, width, channels, 2)
     context = keras.Input((context_frames, height, width, channels), name=CONDITION_INPUT)
     noise = keras.Input((noise_dim,), name="noise") if noise_dim else None
-    return context, noise
+    sequence = FutureSlots(future_frames, name="future_slots")(context)
+    return context, noise, sequence
+
+
+def _predictor_model(features, context, noise, echo_context, name):
+    """Both predictors' end: per-step frames from the last features, cut to the future, as a `keras.Model`."""
+    context_frames = context.shape[1]
+    future_frames = features.shape[1] - context_frames
+    frames = _to_frames(features, context, future_frames)
+    outputs = _future_outputs(frames, context, context_frames, future_frames, echo_context)
+    return keras.Model([context, noise] if noise is not None else context, outputs, name=name)
 
 
 def _broadcast_noise(noise, features, name):
@@ -169,10 +181,8 @@ def build_convlstm_predictor(context_frames=10, future_frames=10, height=64, wid
     >>> model.output_shape
     (None, 3, 16, 16, 1)
     """
-    context_frames, future_frames = _check_sizes(context_frames, future_frames, height, width, channels, 2)
+    context, noise, sequence = _predictor_inputs(context_frames, future_frames, height, width, channels, noise_dim)
     check_positive_ints(filters=filters)
-    context, noise = _inputs(context_frames, height, width, channels, noise_dim)
-    sequence = FutureSlots(future_frames, name="future_slots")(context)
     skip1 = FrameDistributed(layers.Conv2D(filters, 3, strides=2, padding="same", activation="relu"),
                              name="encode1")(sequence)
     skip2 = FrameDistributed(layers.Conv2D(2 * filters, 3, strides=2, padding="same", activation="relu"),
@@ -187,10 +197,7 @@ def build_convlstm_predictor(context_frames=10, future_frames=10, height=64, wid
     x = FrameDistributed(layers.Conv2DTranspose(filters, 4, strides=2, padding="same", activation="relu"),
                          name="decode1")(x)
     x = layers.Concatenate(name="skip0")([x, sequence])
-    frames = _to_frames(x, context, future_frames)
-    outputs = _future_outputs(frames, context, context_frames, future_frames, echo_context)
-    inputs = [context, noise] if noise is not None else context
-    return keras.Model(inputs, outputs, name=name)
+    return _predictor_model(x, context, noise, echo_context, name)
 
 
 def build_unet_predictor(context_frames=10, future_frames=10, height=64, width=64, channels=1, filters=32,
@@ -209,10 +216,8 @@ def build_unet_predictor(context_frames=10, future_frames=10, height=64, width=6
     >>> model.output_shape
     (None, 3, 16, 16, 1)
     """
-    context_frames, future_frames = _check_sizes(context_frames, future_frames, height, width, channels, 2)
+    context, noise, sequence = _predictor_inputs(context_frames, future_frames, height, width, channels, noise_dim)
     check_positive_ints(filters=filters)
-    context, noise = _inputs(context_frames, height, width, channels, noise_dim)
-    sequence = FutureSlots(future_frames, name="future_slots")(context)
     skip0 = FrameDistributed(layers.Conv2D(filters, 3, padding="same", activation="relu"), name="level0")(sequence)
     x = FrameDistributed(layers.Conv2D(2 * filters, 3, strides=2, padding="same", activation="relu"),
                          name="down1")(skip0)
@@ -228,10 +233,7 @@ def build_unet_predictor(context_frames=10, future_frames=10, height=64, width=6
     x = layers.UpSampling3D((1, 2, 2), name="up0")(x)
     x = layers.Concatenate(name="skip0")([x, skip0, sequence])
     x = FrameDistributed(layers.Conv2D(filters, 3, padding="same", activation="relu"), name="up0a")(x)
-    frames = _to_frames(x, context, future_frames)
-    outputs = _future_outputs(frames, context, context_frames, future_frames, echo_context)
-    inputs = [context, noise] if noise is not None else context
-    return keras.Model(inputs, outputs, name=name)
+    return _predictor_model(x, context, noise, echo_context, name)
 
 
 def build_prediction_discriminator(context_frames=10, future_frames=10, height=64, width=64, channels=1,
