@@ -7,7 +7,7 @@ from nbclient import NotebookClient
 NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
 
 
-@pytest.mark.parametrize("name", ["quickstart.ipynb"])
+@pytest.mark.parametrize("name", ["quickstart.ipynb", "frame_prediction.ipynb"])
 def test_notebook_runs_in_reduced_mode(name, tmp_path, monkeypatch):
     monkeypatch.setenv("KERAS_VGAN_NOTEBOOK_REDUCED", "1")
     notebook = nbformat.read(NOTEBOOKS / name, as_version=4)

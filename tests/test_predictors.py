@@ -12,8 +12,8 @@ import tensorflow as tf
 from keras_vgan.datasets.pairs import context_future_pairs
 from keras_vgan.loss_terms import GradientDifference, L1Reconstruction, L2Reconstruction, reconstruction_terms
 from keras_vgan.models import TranslationGAN, build_architecture
-from keras_vgan.models.predictors import (FutureSlots, build_convlstm_predictor, build_prediction_discriminator,
-                                          build_unet_predictor)
+from keras_vgan.models.predictors import (DepthToSpace, FutureSlots, WarpFrames, build_convlstm_predictor,
+                                          build_prediction_discriminator, build_unet_predictor)
 from keras_vgan.presets import get_preset
 
 BUILDERS = {"convlstm": build_convlstm_predictor, "unet3d": build_unet_predictor}
@@ -39,9 +39,13 @@ def test_predictor_shapes_and_inputs(name, side, channels, noise_dim):
 
 @pytest.mark.parametrize("name", sorted(BUILDERS))
 def test_every_temporal_operation_is_causal(name):
-    """A change to step t + 1 of the sequence leaves the outputs for steps <= t as they were."""
+    """A change to step t + 1 of the sequence leaves the outputs for steps <= t as they were.
+
+    The sequence checked is the last one over every step, before the future
+    steps are cut from it for the per-frame decoder.
+    """
     model = BUILDERS[name](6, 2, SIDE, SIDE, 1, filters=4)
-    sequence_model = keras.Model(model.input, model.get_layer("to_frames").output)
+    sequence_model = keras.Model(model.input, model.get_layer("decode_future0").input)
     rng = np.random.default_rng(1)
     context = rng.uniform(-1, 1, (2, 6, SIDE, SIDE, 1)).astype(np.float32)
     before = sequence_model(context).numpy()
@@ -51,6 +55,35 @@ def test_every_temporal_operation_is_causal(name):
         after = sequence_model(changed).numpy()
         np.testing.assert_array_equal(after[:, :t + 1], before[:, :t + 1], err_msg=f"step {t} saw step {t + 1}")
         assert not np.allclose(after[:, t + 1], before[:, t + 1])  # the change itself does reach t + 1
+
+
+def test_warp_frames_moves_pixels_by_the_velocity_times_the_step():
+    frame = np.zeros((1, 1, 8, 8, 1), np.float32)
+    frame[0, 0, 2, 3] = 1.0
+    frames = np.repeat(frame, 2, axis=1)
+    velocity = np.zeros((1, 2, 8, 8, 2), np.float32)
+    velocity[..., 0], velocity[..., 1] = 1.0, 2.0  # down 1, right 2 per step
+    moved = WarpFrames()([frames, velocity]).numpy()
+    assert moved[0, 0, 3, 5, 0] == 1.0 and moved[0, 1, 4, 7, 0] == 1.0  # step k moves (k + 1) times as far
+    assert moved[0, 0].sum() == 1.0
+    half = WarpFrames(scale_by_step=False)([frames[:, :1], np.full((1, 1, 8, 8, 2), [0.0, 0.5], np.float32)]).numpy()
+    np.testing.assert_allclose(half[0, 0, 2, 3:5, 0], [0.5, 0.5])  # bilinear between two pixels
+
+
+def test_warp_frames_has_a_gradient_for_the_velocity():
+    frame = tf.constant(np.pad(np.ones((1, 1, 4, 4, 1), np.float32), ((0, 0), (0, 0), (2, 2), (2, 2), (0, 0))))
+    velocity = tf.Variable(tf.fill([1, 1, 8, 8, 2], 0.5))  # between pixels: both neighbours count
+    target = tf.roll(frame, 1, axis=3)
+    with tf.GradientTape() as tape:
+        loss = tf.reduce_mean(tf.abs(WarpFrames()([frame, velocity]) - target))
+    gradient = tape.gradient(loss, velocity).numpy()
+    assert gradient[..., 1].sum() < 0  # descending it moves right, towards the target
+
+
+def test_depth_to_space_matches_tensorflow():
+    x = np.random.default_rng(0).normal(size=(2, 3, 4, 5, 12)).astype(np.float32)
+    expected = tf.reshape(tf.nn.depth_to_space(tf.reshape(x, (6, 4, 5, 12)), 2), (2, 3, 8, 10, 3))
+    np.testing.assert_array_equal(DepthToSpace(2)(x).numpy(), expected.numpy())
 
 
 def test_future_slots_mark_what_was_seen():

@@ -84,6 +84,90 @@ class HoldLastFrame(keras.layers.Layer):
         return {**super().get_config(), "future_frames": self.future_frames}
 
 
+@keras.saving.register_keras_serializable(package="keras_vgan")
+class WarpFrames(keras.layers.Layer):
+    """Move each pixel of a frame along a flow: bilinear backward warping, differentiable in the flow.
+
+    Inputs `[frames (N, T, H, W, C), velocity (N, T, H, W, 2)]`. The output at
+    (y, x) of step k reads the frame at (y - dy, x - dx), where (dy, dx) is
+    the velocity times `k + 1` with `scale_by_step` (a predictor's k-th future
+    frame is k + 1 frames after the last one it saw, so a constant velocity is
+    the natural default) or the velocity itself without it. Positions outside
+    the frame read its nearest edge pixel.
+
+    Example:
+    >>> frames = keras.ops.reshape(keras.ops.arange(4.0), (1, 1, 1, 4, 1))
+    >>> right = keras.ops.concatenate([keras.ops.zeros((1, 1, 1, 4, 1)), keras.ops.ones((1, 1, 1, 4, 1))], -1)
+    >>> WarpFrames()([frames, right])[0, 0, 0, :, 0].numpy().tolist()
+    [0.0, 0.0, 1.0, 2.0]
+    """
+
+    def __init__(self, scale_by_step=True, **kwargs):
+        super().__init__(**kwargs)
+        self.scale_by_step = bool(scale_by_step)
+
+    def call(self, inputs):
+        frames, velocity = inputs
+        shape = ops.shape(frames)
+        steps, height, width, channels = shape[1], shape[2], shape[3], frames.shape[-1]
+        velocity = ops.cast(velocity, frames.dtype)
+        if self.scale_by_step:
+            velocity = velocity * ops.reshape(ops.cast(ops.arange(1, steps + 1), frames.dtype), (1, -1, 1, 1, 1))
+        rows = ops.reshape(ops.cast(ops.arange(height), frames.dtype), (1, 1, -1, 1))
+        columns = ops.reshape(ops.cast(ops.arange(width), frames.dtype), (1, 1, 1, -1))
+        source_y = ops.clip(rows - velocity[..., 0], 0.0, ops.cast(height - 1, frames.dtype))
+        source_x = ops.clip(columns - velocity[..., 1], 0.0, ops.cast(width - 1, frames.dtype))
+        top, left = ops.floor(source_y), ops.floor(source_x)
+        weight_y, weight_x = (source_y - top)[..., None], (source_x - left)[..., None]
+        top, left = ops.cast(top, "int32"), ops.cast(left, "int32")
+        bottom, right = ops.minimum(top + 1, height - 1), ops.minimum(left + 1, width - 1)
+        pixels = ops.reshape(frames, (shape[0], steps, height * width, channels))
+
+        def read(y, x):
+            index = ops.reshape(y * width + x, (shape[0], steps, height * width, 1))
+            values = ops.take_along_axis(pixels, ops.repeat(index, channels, axis=-1), axis=2)
+            return ops.reshape(values, shape)
+
+        upper = read(top, left) * (1.0 - weight_x) + read(top, right) * weight_x
+        lower = read(bottom, left) * (1.0 - weight_x) + read(bottom, right) * weight_x
+        return upper * (1.0 - weight_y) + lower * weight_y
+
+    def compute_output_shape(self, input_shape):
+        return input_shape[0]
+
+    def get_config(self):
+        return {**super().get_config(), "scale_by_step": self.scale_by_step}
+
+
+@keras.saving.register_keras_serializable(package="keras_vgan")
+class DepthToSpace(keras.layers.Layer):
+    """(N, T, h, w, b·b·C) → (N, T, h·b, w·b, C): sub-pixel upsampling (Shi et al. 2016) of every frame.
+
+    Example:
+    >>> DepthToSpace(2)(keras.ops.ones((1, 3, 4, 4, 8))).shape
+    TensorShape([1, 3, 8, 8, 2])
+    """
+
+    def __init__(self, block_size, **kwargs):
+        super().__init__(**kwargs)
+        self.block_size = check_int("block_size", block_size, minimum=1)
+
+    def call(self, inputs):
+        block, shape = self.block_size, ops.shape(inputs)
+        channels = inputs.shape[-1] // (block * block)
+        x = ops.reshape(inputs, (shape[0], shape[1], shape[2], shape[3], block, block, channels))
+        x = ops.transpose(x, (0, 1, 2, 4, 3, 5, 6))
+        return ops.reshape(x, (shape[0], shape[1], shape[2] * block, shape[3] * block, channels))
+
+    def compute_output_shape(self, input_shape):
+        block = self.block_size
+        scaled = [None if side is None else side * block for side in input_shape[2:4]]
+        return (input_shape[0], input_shape[1], *scaled, input_shape[4] // (block * block))
+
+    def get_config(self):
+        return {**super().get_config(), "block_size": self.block_size}
+
+
 def causal_conv3d(x, filters, name, kernel_time=3, dilation=1, strides=(1, 1, 1), activation="relu"):
     """A 3D convolution (kernel_time × 3 × 3) whose output at step t sees steps t - (kernel_time - 1)·dilation … t.
 
@@ -121,12 +205,21 @@ def _predictor_inputs(context_frames, future_frames, height, width, channels, no
 
 
 def _predictor_model(features, context, noise, echo_context, name):
-    """Both predictors' end: per-step frames from the last features, cut to the future, as a `keras.Model`."""
-    context_frames = context.shape[1]
-    future_frames = features.shape[1] - context_frames
-    frames = _to_frames(features, context, future_frames)
-    outputs = _future_outputs(frames, context, context_frames, future_frames, echo_context)
-    return keras.Model([context, noise] if noise is not None else context, outputs, name=name)
+    """Both predictors' end: frames from the future steps' features (`_future_steps`), as a `keras.Model`."""
+    frames = _to_frames(features, context, features.shape[1])
+    if echo_context:
+        frames = layers.Concatenate(axis=1, name="context_and_future")([context, frames])
+    return keras.Model([context, noise] if noise is not None else context, frames, name=name)
+
+
+def _future_steps(tensors, context_frames, name):
+    """The steps context_frames - 1 … T - 2 of each (N, T, …) tensor: those whose output predicts a future frame.
+
+    The per-frame decoders run on these only, half the steps: the outputs at
+    the other steps would predict frames of the context, which nothing uses.
+    """
+    return [layers.Cropping3D(((context_frames - 1, 1), (0, 0), (0, 0)), name=f"{name}_future{index}")(tensor)
+            for index, tensor in enumerate(tensors)]
 
 
 def _broadcast_noise(noise, features, name):
@@ -140,28 +233,39 @@ def _broadcast_noise(noise, features, name):
     return layers.Concatenate(name=f"{name}_join")([features, code])
 
 
-def _future_outputs(sequence_output, context, context_frames, future_frames, echo_context):
-    """The outputs at steps context_frames - 1 … (the predictions of the future frames), after the context if echoed."""
-    future = layers.Cropping3D(((context_frames - 1, 1), (0, 0), (0, 0)), name="future")(sequence_output)
-    if echo_context:
-        future = layers.Concatenate(axis=1, name="context_and_future")([context, future])
-    return future
-
-
 def _to_frames(x, context, future_frames):
-    """Each step's prediction of the next frame: the latest observed frame plus a learned change.
+    """Each future step's prediction from its features (at the frame size or below it): the last context frame,
+    moved by a predicted velocity, plus a predicted change.
 
-    The change starts at zero (its kernel does), so an untrained predictor
-    copies the last frame it saw, the baseline every predictor must beat, and
-    training learns the motion instead of first having to learn to redraw the
-    digits from an empty frame. Outputs can stray a little outside [-1, 1];
-    `to_uint8` clips them for samples and metrics. float32 for the loss under a
-    mixed policy, as every generator of the package.
+    Moving the last frame (`WarpFrames`, as Deep Voxel Flow and Finn et al.'s
+    advection predict by transforming pixels) keeps the digits sharp and makes
+    constant motion the easiest thing to learn; the change draws what moving
+    pixels cannot (what comes into view, a bounce). Both heads start at zero, so
+    an untrained predictor copies the last frame, the baseline every predictor
+    must beat. The velocity is predicted at the features' size and upsampled
+    (motion is smooth), the change by sub-pixel convolution (`DepthToSpace`).
+    Outputs can stray a little outside [-1, 1]; `to_uint8` clips them for
+    samples and metrics. float32 for the loss under a mixed policy, as every
+    generator of the package.
     """
-    change = layers.Conv3D(context.shape[-1], 1, kernel_initializer="zeros", dtype="float32",
-                           name="frame_change")(x)
+    height, width, channels = context.shape[2], context.shape[3], context.shape[-1]
+    block = height // x.shape[2]
+    if x.shape[2] * block != height or x.shape[3] * block != width:
+        raise ValueError(f"features of {x.shape[2]}x{x.shape[3]} do not tile frames of {height}x{width}")
+    velocity = FrameDistributed(layers.Conv2D(2, 3, padding="same", kernel_initializer="zeros", dtype="float32"),
+                                name="velocity")(x)
+    if block > 1:
+        velocity = FrameDistributed(layers.UpSampling2D(block, interpolation="bilinear", dtype="float32"),
+                                    name="velocity_upsample")(velocity)
+    change = FrameDistributed(layers.Conv2D(block * block * channels, 3, padding="same", kernel_initializer="zeros",
+                                            dtype="float32"), name="frame_change")(x)
+    if block > 1:
+        change = DepthToSpace(block, dtype="float32", name="frame_change_upsample")(change)
     latest = HoldLastFrame(future_frames, dtype="float32", name="latest_frame")(context)
-    return layers.Add(dtype="float32", name="to_frames")([latest, change])
+    latest = layers.Cropping3D(((context.shape[1], 0), (0, 0), (0, 0)), dtype="float32",
+                               name="last_context_frame")(latest)
+    moved = WarpFrames(dtype="float32", name="moved_frame")([latest, velocity])
+    return layers.Add(dtype="float32", name="to_frames")([moved, change])
 
 
 def build_convlstm_predictor(context_frames=10, future_frames=10, height=64, width=64, channels=1, filters=32,
@@ -190,13 +294,9 @@ def build_convlstm_predictor(context_frames=10, future_frames=10, height=64, wid
     x = _broadcast_noise(noise, skip2, "noise")
     x = layers.ConvLSTM2D(2 * filters, 3, padding="same", return_sequences=True, name="recurrent1")(x)
     x = layers.ConvLSTM2D(2 * filters, 3, padding="same", return_sequences=True, name="recurrent2")(x)
+    x, skip2 = _future_steps([x, skip2], context.shape[1], "decode")
     x = layers.Concatenate(name="skip2")([x, skip2])
-    x = FrameDistributed(layers.Conv2DTranspose(filters, 4, strides=2, padding="same", activation="relu"),
-                         name="decode2")(x)
-    x = layers.Concatenate(name="skip1")([x, skip1])
-    x = FrameDistributed(layers.Conv2DTranspose(filters, 4, strides=2, padding="same", activation="relu"),
-                         name="decode1")(x)
-    x = layers.Concatenate(name="skip0")([x, sequence])
+    x = FrameDistributed(layers.Conv2D(2 * filters, 3, padding="same", activation="relu"), name="decode")(x)
     return _predictor_model(x, context, noise, echo_context, name)
 
 
@@ -230,6 +330,7 @@ def build_unet_predictor(context_frames=10, future_frames=10, height=64, width=6
     x = layers.UpSampling3D((1, 2, 2), name="up1")(x)
     x = layers.Concatenate(name="skip1")([x, skip1])
     x = causal_conv3d(x, 2 * filters, "up1a")
+    x, skip0, sequence = _future_steps([x, skip0, sequence], context.shape[1], "decode")
     x = layers.UpSampling3D((1, 2, 2), name="up0")(x)
     x = layers.Concatenate(name="skip0")([x, skip0, sequence])
     x = FrameDistributed(layers.Conv2D(filters, 3, padding="same", activation="relu"), name="up0a")(x)
