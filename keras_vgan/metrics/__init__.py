@@ -6,6 +6,9 @@ distances between feature sets), `video_distances` (FVD and KVD of videos).
 For frame prediction: `frame_quality` (MSE, MAE, PSNR and SSIM of predicted
 frames against the true ones, per future step) and `prediction_report`
 (models beside the copy-last-frame baseline on held-out clips, as Markdown).
+For restored videos: `temporal_consistency` (the warping error between
+consecutive frames along Farneback optical flow, and its ratio to the ground
+truth's).
 
 Example:
 >>> from keras_vgan.metrics import fvd
@@ -35,6 +38,13 @@ from keras_vgan.metrics.prediction_report import (
     format_report,
     published_moving_mnist_table,
 )
+from keras_vgan.metrics.temporal_consistency import (
+    TEMPORAL_CONSISTENCY_TARGET,
+    TemporalConsistency,
+    frame_pair_warping_errors,
+    temporal_consistency,
+    temporal_consistency_ratio,
+)
 from keras_vgan.metrics.video_distances import (
     frechet_video_distance,
     fvd,
@@ -46,12 +56,15 @@ from keras_vgan.metrics.video_distances import (
 __all__ = [
     "BASELINE_NAME",
     "PUBLISHED_MOVING_MNIST",
+    "TEMPORAL_CONSISTENCY_TARGET",
+    "TemporalConsistency",
     "VideoSet",
     "build_i3d",
     "copy_last_frame",
     "evaluate_predictions",
     "extract_features",
     "format_report",
+    "frame_pair_warping_errors",
     "frame_scores",
     "frechet_distance",
     "frechet_video_distance",
@@ -71,5 +84,7 @@ __all__ = [
     "psnr_per_frame",
     "published_moving_mnist_table",
     "ssim_per_frame",
+    "temporal_consistency",
+    "temporal_consistency_ratio",
     "video_features",
 ]
