@@ -206,3 +206,28 @@ def test_train_task_predict_end_to_end_then_predict_a_video(tmp_path):
                                 str(out)], capture_output=True, text=True, timeout=300)
     assert predicted.returncode == 0, predicted.stderr[-3000:]
     assert out.is_file() and os.path.getsize(out) > 0
+
+
+def test_train_task_predict_on_the_moving_mnist_test_set_layout(tmp_path):
+    """`mnist_test_seq.npy` (20 frames × N videos × 64 × 64, uint8) trains a 10 → 10 predictor through --data."""
+    rng = np.random.default_rng(0)
+    sequences = np.zeros((20, 4, 64, 64), np.uint8)
+    for video in range(4):  # one bright square a clip, moving right one pixel a frame
+        top, left = rng.integers(0, 40, 2)
+        for frame in range(20):
+            sequences[frame, video, top:top + 8, left + frame:left + frame + 8] = 255
+    path = tmp_path / "mnist_test_seq.npy"
+    np.save(path, sequences)
+    result = subprocess.run(
+        [sys.executable, "-m", "keras_vgan.cli", "train", "--task", "predict", "--data", str(path), "--context", "10",
+         "--future", "10", "--frames", "20", "--size", "64", "--generator-filters", "4", "--discriminator-filters",
+         "4", "--batch-size", "2", "--epochs", "1", "--steps-per-epoch", "1", "--num-samples", "1",
+         "--output", str(tmp_path / "runs"), "--name", "mnist", "--quiet"],
+        capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-3000:]
+    from keras_vgan.saving import load_video_gan
+
+    model = load_video_gan(str(tmp_path / "runs" / "mnist"))
+    assert model.condition_shape == (10, 64, 64, 1)
+    context = sequences[:10, :1].transpose(1, 0, 2, 3)[..., None]
+    assert model.translate(context).shape == (1, 10, 64, 64, 1)
