@@ -15,6 +15,7 @@ Example:
 
 from keras_vgan.datasets.arrays import LayoutWarning, choose_layout, from_array, from_npy
 from keras_vgan.datasets.checks import DataWarning, check_first_batch, take_clips
+from keras_vgan.datasets.degradations import DEGRADATIONS, degraded_pairs, make_degradation
 from keras_vgan.datasets.frames import from_frame_folders
 from keras_vgan.datasets.moving_mnist import generate_moving_mnist, moving_mnist
 from keras_vgan.datasets.pipeline import make_training_dataset
@@ -30,6 +31,7 @@ from keras_vgan.datasets.video_files import from_video_files
 
 __all__ = [
     "BUILTIN_DATASETS",
+    "DEGRADATIONS",
     "DataSummary",
     "DataWarning",
     "LayoutWarning",
@@ -39,6 +41,7 @@ __all__ = [
     "bouncing_shapes",
     "check_first_batch",
     "choose_layout",
+    "degraded_pairs",
     "describe_source",
     "from_array",
     "from_frame_folders",
@@ -50,6 +53,7 @@ __all__ = [
     "generate_moving_mnist",
     "load_source",
     "make_training_dataset",
+    "make_degradation",
     "moving_digits",
     "moving_mnist",
     "take_clips",
