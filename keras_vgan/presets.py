@@ -201,20 +201,20 @@ PRESETS = {
     # 45 minutes on the 2-core CPU: a ConvLSTM predictor with L1 x 100 (dominant) + a hinge adversary that
     # judges context + future together (at half resolution: a quarter of its cost, for the motion).
     # benchmarks/prediction.py scores it against copy-last-frame and the same network trained L1-only (the
-    # next preset). 600 steps: after 300 the L1-only model already beat copy-last at every step (BENCHMARKS.md).
+    # next preset). 400 steps: after 300 the L1-only model already beat copy-last at every step.
     "predict-moving-digits": TrainingConfig(
         task="predict", model="convlstm", dataset="moving_digits", num_videos=4096, num_objects=2, frames=20,
         context=10, future=10, height=64, width=64, channels=1, generator_filters=16, discriminator_filters=16,
         model_options={"discriminator_pool_space": True},
         l1_weight=100.0, adversarial_weight=1.0, loss="hinge", g_learning_rate=1e-3, d_learning_rate=2e-4,
-        beta_1=0.5, ema_decay=0.98, batch_size=16, epochs=12, steps_per_epoch=50, checkpoint_every=50,
+        beta_1=0.5, ema_decay=0.98, batch_size=16, epochs=8, steps_per_epoch=50, checkpoint_every=50,
         sample_every=2, num_samples=4,
     ),
     "predict-moving-digits-l1": TrainingConfig(
         task="predict", model="convlstm", dataset="moving_digits", num_videos=4096, num_objects=2, frames=20,
         context=10, future=10, height=64, width=64, channels=1, generator_filters=16, discriminator_filters=16,
         l1_weight=100.0, adversarial_weight=0.0, g_learning_rate=1e-3, beta_1=0.5, ema_decay=0.98,
-        batch_size=16, epochs=12, steps_per_epoch=50, checkpoint_every=50, sample_every=2, num_samples=4,
+        batch_size=16, epochs=8, steps_per_epoch=50, checkpoint_every=50, sample_every=2, num_samples=4,
     ),
     # UCF-101 for a GPU cluster (README "Training on a cluster"): the train shards of `keras-vgan prepare
     # data/UCF-101 data/ucf101_16x64 --ucf101-split 1 --frames 16 --size 64` (data/ucf101_16x128 and --size 128

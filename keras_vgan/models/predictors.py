@@ -19,6 +19,7 @@ import keras
 from keras import layers, ops
 
 from keras_vgan.models.discriminators import video_discriminator_layers
+from keras_vgan.models.image_networks import build_frame_discriminator
 from keras_vgan.models.layers import FrameDistributed
 from keras_vgan.models.layout import image_layout
 from keras_vgan.noise import CONDITION_INPUT
@@ -339,7 +340,7 @@ def build_unet_predictor(context_frames=10, future_frames=10, height=64, width=6
 
 def build_prediction_discriminator(context_frames=10, future_frames=10, height=64, width=64, channels=1,
                                    base_filters=32, normalization="spectral", pool_space=False,
-                                   name="prediction_discriminator"):
+                                   frames_as_channels=True, name="prediction_discriminator"):
     """A conditional discriminator: the context and the (real or predicted) future joined in time, one logit.
 
     Judging the continuation with its context, it can tell a future that does
@@ -347,6 +348,12 @@ def build_prediction_discriminator(context_frames=10, future_frames=10, height=6
     Inputs `video` (the future) and `condition` (the context). `pool_space`
     halves the frames' sides first, as DVD-GAN's temporal discriminator does:
     a quarter of the cost, for the motion rather than the finest texture.
+    `frames_as_channels` (default) stacks the clip's frames as the channels of
+    one image for a 2D convolution stack (`build_frame_discriminator`), as
+    SimVP stacks frames for its encoder: its first layer sees every frame at
+    once, so motion is in view, and 2D convolutions train many times faster
+    than 3D ones on CPUs where TensorFlow has no oneDNN 3D kernels (measured:
+    `benchmarks/prediction.py`'s adversarial step). False: a Conv3D stack.
 
     Example:
     >>> d = build_prediction_discriminator(4, 4, 16, 16, 1, base_filters=4)
@@ -359,8 +366,17 @@ def build_prediction_discriminator(context_frames=10, future_frames=10, height=6
     clip = layers.Concatenate(axis=1, name="context_and_future")([context, future])
     if pool_space:
         clip = layers.AveragePooling3D((1, 2, 2), name="pool_space")(clip)
-    # A 3-wide kernel: under half the 4-wide one's cost on the 20-frame clip, which dominated the step.
-    logit = video_discriminator_layers(clip, base_filters, kernel_size=3, normalization=normalization)
+    if frames_as_channels:
+        frames = context_frames + future_frames
+        side_height, side_width = clip.shape[2], clip.shape[3]
+        stacked = layers.Permute((2, 3, 1, 4), name="frames_last")(clip)
+        stacked = layers.Reshape((side_height, side_width, frames * channels), name="frames_as_channels")(stacked)
+        judge = build_frame_discriminator(side_height, side_width, frames * channels, base_filters=base_filters,
+                                          kernel_size=3, normalization=normalization, name="stacked_frames_judge")
+        logit = judge(stacked)
+    else:
+        # A 3-wide kernel: under half the 4-wide one's cost on the 20-frame clip, which dominated the step.
+        logit = video_discriminator_layers(clip, base_filters, kernel_size=3, normalization=normalization)
     return keras.Model([future, context], logit, name=name)
 
 
