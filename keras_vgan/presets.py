@@ -15,7 +15,8 @@ def option(default, help, flag=None, kind="text"):
     """A `TrainingConfig` field that `keras-vgan train` offers as `flag` (default: --field-name).
 
     `kind` says how the command line parses it: "count" (an integer >= 1),
-    "integer", "number" (a float >= 0), "text", or "pairs" (repeatable NAME=VALUE).
+    "integer", "number" (a float >= 0), "text", "pairs" (repeatable NAME=VALUE),
+    or "switch" (a flag without a value that sets the field to True).
     """
     return dataclasses.field(default=default, metadata={"help": help, "flag": flag, "kind": kind})
 
@@ -52,6 +53,10 @@ class TrainingConfig:
     adversarial_weight: float = option(1.0, "weight of the adversarial loss in G's objective; 0 with --task "
                                             "predict trains on reconstruction alone (no discriminator)",
                                        kind="number")
+    conditional: bool = option(False, "class-conditional generation: train on (clip, label) pairs (the digit or "
+                                      "shape of a built-in clip, which needs --num-objects 1; the class folders or "
+                                      "labels of --data) and generate a chosen class; the class names are saved "
+                                      "in class_names.json", kind="switch")
     model: str = option("conv3d", "architecture (see the list below)")
     model_options: dict = option(None, "an architecture option, NAME=VALUE (repeatable; see the list below)",
                                  flag="--model-option", kind="pairs")
@@ -124,6 +129,7 @@ class TrainingConfig:
         if task != self.task:
             raise ValueError(f"model={self.model!r} is a {task!r} architecture, not valid for task={self.task!r}; "
                              f"expected one of {[a.name for a in ARCHITECTURES.values() if a.task == self.task]}")
+        self._validate_conditional(get_architecture(self.model))
         if self.task == "predict" and self.frames != self.context + self.future:
             raise ValueError(f"frames={self.frames} is not valid with context={self.context} and "
                              f"future={self.future}; expected frames = context + future = "
@@ -137,6 +143,28 @@ class TrainingConfig:
 
             DiffAugment(self.augment)
         return self
+
+    def _validate_conditional(self, architecture):
+        from keras_vgan.models.zoo import CONDITIONAL_OPTION, conditional_architectures
+
+        if CONDITIONAL_OPTION in self.model_options:
+            raise ValueError(f"model option {CONDITIONAL_OPTION}={self.model_options[CONDITIONAL_OPTION]!r} is not "
+                             "valid; expected --conditional, which takes the classes from the data")
+        if not isinstance(self.conditional, bool):
+            raise ValueError(f"conditional={self.conditional!r} is not valid; expected True or False")
+        if not self.conditional:
+            return
+        if self.task != "generate":
+            raise ValueError(f"conditional=True is not valid with task={self.task!r}; expected task='generate' "
+                             "(a predictor is conditioned on its context frames, not on a class)")
+        if not architecture.conditional:
+            raise ValueError(f"conditional=True is not valid with model={self.model!r}, which has no "
+                             f"class-conditional form; expected one of {conditional_architectures()}")
+        objects = self.num_objects
+        if not self.data and not (objects == 1 or (not isinstance(objects, (int, float)) and tuple(objects) == (1, 1))):
+            raise ValueError(f"num_objects={objects!r} is not valid for a conditional run on dataset="
+                             f"{self.dataset!r}; expected 1 (a clip's label is its one digit or shape: "
+                             "--num-objects 1)")
 
     def to_json(self):
         return json.dumps(dataclasses.asdict(self), indent=2, sort_keys=True)

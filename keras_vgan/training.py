@@ -5,6 +5,7 @@ available one by one (`build_gan`, `training_dataset`, `VideoGAN.fit`).
 
 The run directory it fills:
     config.json        the configuration, to rerun or resume the run
+    class_names.json   a conditional run's classes, by label (label i is class_names[i])
     samples/           epoch_NNNN.png sample grids (rows = samples, columns = time),
                        epoch_NNNN.gif / .mp4 the same samples tiled and playing,
                        real.png / real.gif real training clips in the same layout, written
@@ -49,6 +50,7 @@ from keras_vgan.callbacks import RealSamples, SampleGrid, TensorBoardSamples, Tr
 from keras_vgan.datasets import PROCEDURAL_DATASETS, check_first_batch, describe_source, load_source, take_clips
 from keras_vgan.datasets.pairs import context_future_pairs
 from keras_vgan.datasets.pipeline import make_training_dataset
+from keras_vgan.datasets.synthetic import BUILTIN_CLASS_NAMES
 from keras_vgan.loss_terms import reconstruction_terms
 from keras_vgan.models import VideoGAN
 from keras_vgan.models.translation import showcase_sampler
@@ -57,10 +59,12 @@ from keras_vgan.saving import save_model  # noqa: F401  (re-exported: it lived h
 from keras_vgan.video_io import atomic_path
 
 
-def build_gan(config):
+def build_gan(config, num_classes=None):
     """A compiled `VideoGAN` as `config` describes, or a `TranslationGAN` for `task="predict"`.
 
-    Set the precision policy first.
+    Set the precision policy first. A `config.conditional` model has
+    `num_classes` classes: default, as many as the data has
+    (`data_class_names`, which for `config.data` reads the source).
 
     Example:
     >>> from keras_vgan.presets import get_preset
@@ -69,9 +73,15 @@ def build_gan(config):
     (None, 8, 32, 32, 1)
     """
     predicting = config.task == "predict"
+    options = config.model_arguments()
+    if config.conditional:
+        options["num_classes"] = num_classes or len(data_class_names(config))
+    elif num_classes:
+        raise ValueError(f"num_classes={num_classes!r} is not valid for a run without conditional=True; expected "
+                         "None")
     generator, discriminators = build_architecture(
         config.model, config.frames, config.height, config.width, config.channels,
-        context_frames=config.context if predicting else None, **config.model_arguments())
+        context_frames=config.context if predicting else None, **options)
     augment = None
     if config.augment:
         from keras_vgan.diffaugment import DiffAugment
@@ -110,16 +120,30 @@ def source_clips(config, shard=None):
     """The unbatched clips `config` names, through `load_source`: `config.data`, else the built-in `config.dataset`.
 
     `shard=(index, count)`: only worker `index` of `count`'s part (see `load_source`).
+    A `config.conditional` run's clips are `(clip, label)` pairs, with the
+    dataset's `class_names`; data without labels is a ValueError.
     """
     geometry = dict(frames=config.frames, height=config.height, width=config.width, channels=config.channels,
                     seed=config.seed)
     if shard is not None and shard[1] > 1:
         geometry["shard"] = tuple(shard)
+    if config.conditional:
+        geometry["labels"] = True
     if config.data:
         options = {"clips_per_video": config.clips_per_video} if config.clips_per_video else {}
         if config.layout:
             options["layout"] = config.layout
-        return load_source(config.data, **geometry, **options)
+        try:
+            clips = load_source(config.data, **geometry, **options)
+        except ValueError as error:
+            if not config.conditional or "label" not in str(error):
+                raise
+            raise ValueError(f"data without labels for a conditional run: {config.data!r} ({error}); expected "
+                             "videos or frame folders in class folders, labelled TFRecord shards, a labelled "
+                             "tfds: dataset or a built-in dataset") from None
+        if config.conditional:
+            _check_class_names(getattr(clips, "class_names", None), config.data)
+        return clips
     if config.layout:
         raise ValueError(f"layout={config.layout!r} applies to --data arrays (.npy) only, not to the built-in "
                          f"dataset {config.dataset!r}")
@@ -127,6 +151,59 @@ def source_clips(config, shard=None):
         raise ValueError(f"dataset={config.dataset!r} is not built in; expected one of {list(PROCEDURAL_DATASETS)} "
                          "or --data PATH")
     return load_source(config.dataset, num_videos=config.num_videos, num_objects=config.num_objects, **geometry)
+
+
+def _check_class_names(class_names, source):
+    if not class_names:
+        raise ValueError(f"data without labels for a conditional run: {source!r} gives no class names; expected "
+                         "videos or frame folders in class folders, labelled TFRecord shards, a labelled tfds: "
+                         "dataset or a built-in dataset")
+    if len(class_names) < 2:
+        raise ValueError(f"data {source!r} has {len(class_names)} class ({list(class_names)}); a conditional run "
+                         "expects at least 2 (videos in one folder per class)")
+    return [str(name) for name in class_names]
+
+
+def data_class_names(config, clips=None):
+    """The class names of a conditional run's data, by label; None for an unconditional run.
+
+    The built-in datasets' are fixed (`DIGIT_CLASS_NAMES`, `SHAPE_CLASS_NAMES`);
+    those of `config.data` come from the source (`clips`, default
+    `source_clips(config)`): its class folders, TFRecord manifest or TFDS
+    label feature.
+
+    Example:
+    >>> from keras_vgan.presets import get_preset
+    >>> data_class_names(get_preset("quickstart").replace(conditional=True, num_objects=1))[:3]
+    ['0', '1', '2']
+    """
+    if not config.conditional:
+        return None
+    if not config.data and config.dataset in BUILTIN_CLASS_NAMES:
+        return list(BUILTIN_CLASS_NAMES[config.dataset])
+    clips = source_clips(config) if clips is None else clips
+    return _check_class_names(getattr(clips, "class_names", None), config.data or config.dataset)
+
+
+CLASS_NAMES_FILE = "class_names.json"
+
+
+def write_class_names(run_dir, class_names, resuming=False):
+    """Save a conditional run's class names as `run_dir/class_names.json`, atomically.
+
+    Resuming a run whose saved classes differ is a ValueError: the model's
+    labels would mean other classes than they were trained on.
+    """
+    path = os.path.join(run_dir, CLASS_NAMES_FILE)
+    if resuming and os.path.isfile(path):
+        with open(path) as file:
+            saved = json.load(file)
+        if saved != list(class_names):
+            raise ValueError(f"run directory {run_dir!r} was trained on the classes {saved}, not on the data's "
+                             f"{list(class_names)}; continue it on the same data, or choose another run name")
+    with atomic_path(path) as temporary:
+        with open(temporary, "w") as file:
+            json.dump(list(class_names), file, indent=2)
 
 
 # The shuffle buffer holds decoded float32 clips: bound it in bytes, not in clips.
@@ -261,6 +338,7 @@ def _train(config, run_dir, verbose, extra_callbacks, strategy):
         print(f"keras-vgan: precision {policy} on {precision_policy.accelerator()}; run directory {run_dir}")
         print(f"keras-vgan: {distribute.describe_strategy(strategy, config.batch_size)}", flush=True)
     clips = source_clips(config, shard=(role.index, role.count))
+    class_names = data_class_names(config, clips)
     summary = describe_source(clips, config.data or config.dataset)
     if verbose:
         print(summary, flush=True)
@@ -274,10 +352,12 @@ def _train(config, run_dir, verbose, extra_callbacks, strategy):
         with atomic_path(os.path.join(run_dir, "config.json")) as temporary:
             with open(temporary, "w") as file:
                 file.write(config.to_json())
+        if class_names is not None:
+            write_class_names(run_dir, class_names, resuming)
     dataset = (distributed_training_dataset(config, clips, strategy) if role.count > 1
                else model_batches(config, local_dataset))
     with strategy.scope():
-        gan = build_gan(config)
+        gan = build_gan(config, num_classes=len(class_names) if class_names else None)
     progress = checkpoint.restore(gan)
     if role.count > 1:
         distribute.check_same_on_every_worker(strategy, "the restored step", progress.step,
@@ -292,7 +372,7 @@ def _train(config, run_dir, verbose, extra_callbacks, strategy):
               f"step {progress.step_in_epoch} of {config.steps_per_epoch})", flush=True)
     sample_seed = config.seed + 1  # The fixed sample noise: derived, so a resumed run shows the same points.
     # A predictor's samples are the same real clips every epoch: context → true future | predicted future.
-    sampler = None
+    sampler = None  # the default: `generated_samples`, which shows a conditional model's classes in turn
     if config.task == "predict":
         shown = first[:config.num_samples]
         sampler = showcase_sampler(shown[:, :config.context], shown[:, config.context:])

@@ -55,7 +55,10 @@ def test_builtin_sources_and_options():
     with pytest.raises(ValueError, match="clips_per_video"):
         load_source("bouncing_shapes", num_videos=2, clips_per_video=2)
     with pytest.raises(ValueError, match="no labels"):
-        load_source("moving_digits", labels=True)
+        load_source("moving_mnist", labels=True)
+    # The procedural ones label each clip with its one digit or shape.
+    pairs = load_source("moving_digits", frames=4, height=16, width=16, channels=1, num_videos=3, labels=True)
+    assert pairs.element_spec[1].dtype == tf.int32 and len(pairs.class_names) == 10
 
 
 def test_builtin_num_objects_becomes_the_sources_own_option():

@@ -5,6 +5,7 @@ import logging
 import keras
 import tensorflow as tf
 
+from keras_vgan.callbacks.samples import generated_samples
 from keras_vgan.callbacks.schedule import EpochSchedule
 from keras_vgan.metrics.distances import frechet_distance, kernel_distance
 from keras_vgan.metrics.features import VideoSet, extract_features
@@ -83,7 +84,8 @@ class FVDCallback(keras.callbacks.Callback):
     def evaluate(self):
         """FVD and KVD of the current model now: `{"fvd": float, "kvd": float}`."""
         real = self.real_features()
-        generated = self.model.generate(self.num_videos, seed=self.seed, use_ema=self.use_ema)
+        # A class-conditional model's videos cycle through its classes, as in the sample grids.
+        generated = generated_samples(self.model, self.num_videos, self.seed, self.use_ema)
         if tuple(generated.shape[1:]) != tuple(self._real_shape):
             raise ValueError(f"generated clips have shape {tuple(generated.shape[1:])} but real clips "
                              f"{tuple(self._real_shape)}; FVD needs the same (T, H, W, C)")

@@ -11,7 +11,15 @@ from keras_vgan.validation import check_positive_int, check_positive_ints
 
 
 def generated_samples(model, num_videos, seed, use_ema):
-    """The default sampler of `SampleGrid` and `TensorBoardSamples`: `model.generate` from fixed noise."""
+    """The default sampler of `SampleGrid` and `TensorBoardSamples`: `model.generate` from fixed noise.
+
+    For a class-conditional model (`num_classes`) video i shows class
+    i mod num_classes: every class in turn, in the same cells each epoch.
+    """
+    num_classes = getattr(model, "num_classes", None)
+    if num_classes:
+        labels = [index % num_classes for index in range(num_videos)]
+        return model.generate(num_videos, seed=seed, use_ema=use_ema, labels=labels)
     return model.generate(num_videos, seed=seed, use_ema=use_ema)
 
 

@@ -39,12 +39,15 @@ def _flag(field):
 
 
 def _architecture_list():
-    from keras_vgan.models.zoo import ARCHITECTURES
+    from keras_vgan.models.zoo import ARCHITECTURES, CONDITIONAL_OPTION
 
     lines = ["architectures (--model) and their options (--model-option NAME=VALUE):"]
     for architecture in ARCHITECTURES.values():
-        options = ", ".join(f"{name}={default!r}" for name, default in architecture.options.items())
-        lines.append(f"  {architecture.name}: {architecture.summary}\n      options: {options}")
+        # num_classes is not an option to give: --conditional takes it from the data.
+        options = ", ".join(f"{name}={default!r}" for name, default in architecture.options.items()
+                            if name != CONDITIONAL_OPTION)
+        conditional = " (class-conditional with --conditional)" if architecture.conditional else ""
+        lines.append(f"  {architecture.name}: {architecture.summary}{conditional}\n      options: {options}")
     return "\n".join(lines)
 
 
@@ -63,6 +66,11 @@ def add_parser(subparsers):
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
     for field in _training_fields():
         kind = field.metadata["kind"]
+        if kind == "switch":
+            # Unset (None) unless given, so that a preset's own value stands.
+            parser.add_argument(_flag(field), dest=field.name, action="store_const", const=True,
+                                help=field.metadata["help"])
+            continue
         extra = {"action": "append"} if kind == "pairs" else {}
         parser.add_argument(_flag(field), dest=field.name, type=PARSERS[kind], help=field.metadata["help"], **extra)
     parser.set_defaults(run=run)

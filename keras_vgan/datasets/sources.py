@@ -64,7 +64,7 @@ def _call_with_options(function, source, **arguments):
 
 
 def _builtin(name, frames, height, width, channels, labels, options):
-    if labels:
+    if labels and name not in PROCEDURAL_DATASETS:
         raise ValueError(f"data source {name!r} has no labels; use labels=False")
     if "num_objects" in options:
         own_name = OBJECT_COUNT_OPTIONS[name]
@@ -79,6 +79,8 @@ def _builtin(name, frames, height, width, channels, labels, options):
                                   channels=channels, **options)
     from keras_vgan.datasets import synthetic
 
+    if labels:  # the digit or the kind of shape; one object a clip
+        options["labels"] = True
     return _call_with_options(getattr(synthetic, name), name, frames=frames, height=height, width=width,
                               channels=channels, **options)
 
@@ -114,7 +116,8 @@ def load_source(spec, frames=16, height=64, width=64, channels=3, labels=False, 
     """A `tf.data.Dataset` of float32 clips (frames, height, width, channels) in [-1, 1], unbatched.
 
     `spec` is resolved as the module docstring lists. With `labels=True`
-    elements are `(clip, label)` and the dataset has `class_names`.
+    elements are `(clip, label)` and the dataset has `class_names` (the
+    procedural built-ins: the digit or the kind of shape, one a clip).
     `shuffle` visits files/videos in a new random order each pass (the
     built-in procedural sources ignore it: they are random already). `options`
     go to the source's function (`from_video_files`, `from_frame_folders`,

@@ -4,6 +4,7 @@ import keras
 from keras import layers
 
 from keras_vgan.models.blocks import attention_block, down_block, spectral_normalizer
+from keras_vgan.models.conditioning import check_num_classes, class_condition_input, with_class_projection
 from keras_vgan.models.layers import FactorizedSelfAttention
 from keras_vgan.models.layout import video_layout
 from keras_vgan.validation import check_choice, check_positive_ints
@@ -21,6 +22,7 @@ def build_video_discriminator(
     normalization="none",
     time_downsampling=True,
     attention_resolution=None,
+    num_classes=None,
     name="video_discriminator",
 ):
     """Video → Conv3D stack (stride 2, LeakyReLU) → Flatten → one logit.
@@ -37,29 +39,41 @@ def build_video_discriminator(
     `FactorizedSelfAttention` block after the convolution whose output's
     shorter spatial side is that size.
 
-    Returns a `keras.Model` mapping (N, frames, height, width, channels) to
-    float32 logits (N, 1).
+    `num_classes` (e.g. 10) makes it a projection discriminator (Miyato &
+    Koyama 2018; see `keras_vgan.models.conditioning`): a second input
+    `condition` takes int32 class indices (N,), and the logit gains
+    <embed(label), the final features averaged over time and space>.
+
+    Returns a `keras.Model` mapping (N, frames, height, width, channels)
+    (and, if conditional, labels (N,)) to float32 logits (N, 1).
 
     Example:
     >>> d = build_video_discriminator(frames=8, height=32, width=32, channels=1, base_filters=8)
     >>> d.output_shape
     (None, 1)
+    >>> d = build_video_discriminator(8, 16, 16, 1, base_filters=4, num_classes=10)
+    >>> [tensor.name for tensor in d.inputs], d.output_shape
+    (['video', 'condition'], (None, 1))
     """
     video_layout(frames, height, width)
     check_positive_ints(channels=channels)
+    num_classes = check_num_classes(num_classes)
     video = keras.Input(shape=(frames, height, width, channels), name="video")
+    condition = class_condition_input() if num_classes else None
     logit = video_discriminator_layers(video, base_filters, kernel_size, normalization, time_downsampling,
-                                       attention_resolution)
-    return keras.Model(video, logit, name=name)
+                                       attention_resolution, condition=condition, num_classes=num_classes)
+    return keras.Model(video if condition is None else [video, condition], logit, name=name)
 
 
 def video_discriminator_layers(video, base_filters=64, kernel_size=4, normalization="none", time_downsampling=True,
-                               attention_resolution=None):
+                               attention_resolution=None, condition=None, num_classes=None):
     """The Conv3D stack and logit of `build_video_discriminator`, applied to a symbolic video tensor.
 
     For discriminators that transform the clip first (DVD-GAN's temporal
     discriminator pools it 2× in space). The layout follows from
-    `video.shape`; returns the float32 logit tensor (N, 1).
+    `video.shape`; returns the float32 logit tensor (N, 1). With a
+    `condition` input (int32 labels, see `conditioning.class_condition_input`)
+    and `num_classes`, the logit gains the class projection term.
 
     Example:
     >>> video = keras.Input((8, 32, 32, 1))
@@ -72,6 +86,10 @@ def video_discriminator_layers(video, base_filters=64, kernel_size=4, normalizat
     check_choice("normalization", normalization, NORMALIZATIONS)
     if not isinstance(time_downsampling, bool):
         raise ValueError(f"time_downsampling={time_downsampling!r} is not valid; expected True or False")
+    num_classes = check_num_classes(num_classes)
+    if (condition is None) != (not num_classes):
+        raise ValueError(f"condition={condition!r} with num_classes={num_classes!r} is not valid; expected both "
+                         "(a class-conditional discriminator) or neither")
     side = min(height, width)
     attention_at = attention_block(attention_resolution, [side // 2 ** (i + 1) for i in range(layout.depth)])
 
@@ -85,9 +103,12 @@ def video_discriminator_layers(video, base_filters=64, kernel_size=4, normalizat
                                         padding="same", name=f"down{i + 1}_conv"), normalization, i)
         if attention_at == i:
             x = FactorizedSelfAttention(name=f"down{i + 1}_attention")(x)
+    features = x
     x = layers.Flatten(name="flatten")(x)
     logit = spectral(layers.Dense(1, dtype="float32", name="logit"))(x)
     if normalization == "spectral":
         # The wrapper takes the global policy; the score must stay float32.
         logit = layers.Activation("linear", dtype="float32", name="logit_float32")(logit)
+    if condition is not None:
+        logit = with_class_projection(logit, features, condition, num_classes)
     return logit

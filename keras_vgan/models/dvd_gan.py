@@ -6,11 +6,17 @@ the whole clip at half the spatial resolution (motion), which is cheaper
 than a full-resolution 3D discriminator. Both use spectral normalization and
 are meant for the hinge loss. The generator is the conv3d one
 (`build_video_generator`).
+
+Class-conditional (`num_classes=`), as DVD-GAN trains on UCF-101's and
+Kinetics' classes: both discriminators become projection discriminators
+(`keras_vgan.models.conditioning`) with inputs `video` and `condition`, and
+the generator takes the label through its class embedding.
 """
 
 import keras
 from keras import layers
 
+from keras_vgan.models.conditioning import check_num_classes, class_condition_input
 from keras_vgan.models.discriminators import video_discriminator_layers
 from keras_vgan.models.image_networks import build_image_discriminator
 from keras_vgan.models.layout import video_layout
@@ -27,11 +33,13 @@ def build_spatial_discriminator(
     frames_per_clip=8,
     base_filters=64,
     normalization="spectral",
+    num_classes=None,
     name="spatial_discriminator",
 ):
     """DVD-GAN's spatial discriminator: `build_image_discriminator` on k = `frames_per_clip` frames, scores summed.
 
-    `frames_per_clip` larger than `frames` is a ValueError.
+    `frames_per_clip` larger than `frames` is a ValueError. `num_classes`:
+    a projection discriminator with a second input `condition` (int32 labels (N,)).
 
     Example:
     >>> d = build_spatial_discriminator(16, 32, 32, 1, base_filters=8)
@@ -39,7 +47,8 @@ def build_spatial_discriminator(
     (None, 8, 32, 32, 1)
     """
     return build_image_discriminator(frames, height, width, channels, frames_per_clip=frames_per_clip,
-                                     base_filters=base_filters, normalization=normalization, name=name)
+                                     base_filters=base_filters, normalization=normalization,
+                                     num_classes=num_classes, name=name)
 
 
 def build_temporal_discriminator(
@@ -49,6 +58,7 @@ def build_temporal_discriminator(
     channels,
     base_filters=64,
     normalization="spectral",
+    num_classes=None,
     name="temporal_discriminator",
 ):
     """DVD-GAN's temporal discriminator: 2× average pooling in space, then `build_video_discriminator`'s stack.
@@ -56,7 +66,8 @@ def build_temporal_discriminator(
     The clip's shorter side must be at least 16 (8 after pooling).
 
     Returns a `keras.Model` from "video" (N, frames, height, width, channels)
-    to float32 logits (N, 1).
+    to float32 logits (N, 1); with `num_classes`, a projection discriminator
+    with a second input `condition` (int32 labels (N,)).
 
     Example:
     >>> d = build_temporal_discriminator(16, 32, 32, 1, base_filters=8)
@@ -65,11 +76,14 @@ def build_temporal_discriminator(
     """
     video_layout(frames, height, width)
     check_positive_ints(channels=channels)
+    num_classes = check_num_classes(num_classes)
     shorter, side = min((height, "height"), (width, "width"))
     if shorter < 8 * TEMPORAL_DOWNSAMPLING:
         raise ValueError(f"{side}={shorter} is not valid for the temporal discriminator; expected a side >= "
                          f"{8 * TEMPORAL_DOWNSAMPLING} (it halves the clip before its stack of stride-2 layers)")
     video = keras.Input(shape=(frames, height, width, channels), name="video")
     pooled = layers.AveragePooling3D((1, TEMPORAL_DOWNSAMPLING, TEMPORAL_DOWNSAMPLING), name="downsample_2x")(video)
-    logit = video_discriminator_layers(pooled, base_filters, normalization=normalization)
-    return keras.Model(video, logit, name=name)
+    condition = class_condition_input() if num_classes else None
+    logit = video_discriminator_layers(pooled, base_filters, normalization=normalization, condition=condition,
+                                       num_classes=num_classes)
+    return keras.Model(video if condition is None else [video, condition], logit, name=name)

@@ -1,5 +1,7 @@
 """`VideoGAN`: a generator and its discriminator(s) trained by `model.fit`."""
 
+import reprlib
+
 import numpy as np
 import keras
 import tensorflow as tf
@@ -7,6 +9,7 @@ import tensorflow as tf
 from keras_vgan import loss_terms as named_terms
 from keras_vgan import losses as adversarial_losses
 from keras_vgan.distribute import is_multi_worker
+from keras_vgan.models.conditioning import check_labels, check_num_classes, class_count
 from keras_vgan.noise import CONDITION_INPUT, NoiseSpec
 from keras_vgan.pixels import to_uint8
 from keras_vgan.validation import check_int, check_positive_int
@@ -66,8 +69,13 @@ class VideoGAN(keras.Model):
         noise_spec: the noise the generator takes; default: read from the
             generator's inputs.
         condition_input: the name of the generator's condition input.
+        num_classes: for a class-conditional model (int32 labels (N,) in
+            its condition input): the number of classes; default: read from
+            the generator (the Embedding its condition input feeds, see
+            `keras_vgan.models.conditioning`), None when it has none.
 
-    The data `fit` receives yields real `clips`, or `(clips, condition)`.
+    The data `fit` receives yields real `clips`, or `(clips, condition)`: for a
+    class-conditional model `(clips, labels)`, labels int (N,).
 
     Example:
     >>> gan = VideoGAN(build_video_generator(8, 32, 32, 1, latent_dim=16, base_filters=8),
@@ -77,6 +85,14 @@ class VideoGAN(keras.Model):
     >>> history = gan.fit(moving_digits(32, frames=8, height=32, width=32).batch(16), epochs=1, verbose=0)
     >>> gan.generate(4, seed=0).shape
     (4, 8, 32, 32, 1)
+
+    Class-conditional: both networks take labels, the batches are `(clips, labels)`:
+    >>> gan = VideoGAN(build_video_generator(8, 16, 16, 1, latent_dim=8, base_filters=4, num_classes=10),
+    ...                build_video_discriminator(8, 16, 16, 1, base_filters=4, num_classes=10))
+    >>> gan.compile(loss="hinge")
+    >>> history = gan.fit(moving_digits(8, frames=8, height=16, width=16, labels=True).batch(4), epochs=1, verbose=0)
+    >>> gan.num_classes, gan.generate(3, seed=0, labels=[7, 1, 0]).shape
+    (10, (3, 8, 16, 16, 1))
     """
 
     # A translation model may train on reconstruction terms alone (TranslationGAN); a generative one cannot.
@@ -84,7 +100,7 @@ class VideoGAN(keras.Model):
     requires_noise = True
 
     def __init__(self, generator, discriminator, ema_decay=None, augment=None, noise_spec=None,
-                 condition_input=CONDITION_INPUT, **kwargs):
+                 condition_input=CONDITION_INPUT, num_classes=None, **kwargs):
         super().__init__(**kwargs)
         if not isinstance(generator, keras.Model):
             raise ValueError(f"generator={generator!r} is not valid; expected a keras.Model")
@@ -105,6 +121,13 @@ class VideoGAN(keras.Model):
             raise ValueError(f"noise_spec inputs {unknown} are not inputs of generator {generator.name!r}; "
                              f"expected some of {generator_inputs}")
         self.is_conditional = self.condition_input in generator_inputs
+        num_classes = check_num_classes(num_classes)
+        if num_classes is not None and not self.is_conditional:
+            raise ValueError(f"num_classes={num_classes!r} is not valid for generator {generator.name!r}, which has "
+                             f"no {self.condition_input!r} input; expected None (an unconditional model)")
+        # None unless the condition is a class label: a translation model's condition is a clip.
+        self.num_classes = num_classes or (class_count(generator, self.condition_input) if self.is_conditional
+                                           else None)
         self.ema_generator = None
         if self.ema_decay is not None:
             self.ema_generator = keras.models.clone_model(generator)
@@ -367,6 +390,9 @@ class VideoGAN(keras.Model):
         if isinstance(data, (tuple, list)):
             if len(data) == 1:
                 return data[0], None
+            if len(data) == 2 and self.num_classes:
+                # One int32 label per clip, whatever integer type or (N, 1) shape the data gives.
+                return data[0], tf.reshape(tf.cast(data[1], tf.int32), [-1])
             if len(data) == 2 and self.is_conditional:
                 return data[0], data[1]
             if len(data) == 2:
@@ -392,6 +418,23 @@ class VideoGAN(keras.Model):
     def _generator_inputs(self, batch_size, condition):
         return self.generator_inputs(self.sample_noise(batch_size), condition)
 
+    def _checked_condition(self, num_videos, condition, labels):
+        """The condition for `num_videos` videos from `condition` or `labels`; ValueError naming a bad one."""
+        if labels is not None and condition is not None:
+            raise ValueError(f"labels={reprlib.repr(labels)} and a condition are both given; expected one "
+                             "(labels are the condition of a class-conditional model)")
+        if not self.num_classes:
+            if labels is not None:
+                kind = "takes a condition that is not a class label" if self.is_conditional else "is unconditional"
+                raise ValueError(f"labels={reprlib.repr(labels)} is not valid: this model {kind} (no num_classes); "
+                                 "expected labels=None")
+            return condition
+        labels = condition if labels is None else labels
+        if labels is None:
+            raise ValueError(f"labels=None is not valid for a class-conditional model of {self.num_classes} "
+                             f"classes; expected an int or one int per video in [0, {self.num_classes})")
+        return check_labels(labels, num_videos, self.num_classes)
+
     def _critic(self, discriminator, condition):
         if condition is None or self.condition_input not in _input_names(discriminator):
             return discriminator
@@ -416,26 +459,41 @@ class VideoGAN(keras.Model):
         """The generator to sample with: the EMA copy when there is one and `use_ema`."""
         return self.ema_generator if use_ema and self.ema_generator is not None else self.generator
 
-    def generate(self, num_videos, seed=None, use_ema=True, condition=None, batch_size=32):
-        """`num_videos` videos as a uint8 NumPy array (N, T, H, W, C); the same seed gives the same videos."""
+    def generate(self, num_videos, seed=None, use_ema=True, condition=None, batch_size=32, labels=None):
+        """`num_videos` videos as a uint8 NumPy array (N, T, H, W, C); the same seed gives the same videos.
+
+        A class-conditional model needs `labels`: one int for every video or
+        one per video, each in [0, num_classes) (see `generate_from_noise`).
+
+        Example:
+        >>> gan.generate(4, seed=0, labels=[0, 1, 2, 3])  # doctest: +SKIP
+        """
         num_videos = check_positive_int("num_videos", num_videos)
+        self._checked_condition(num_videos, condition, labels)  # before the noise: a bad label fails at once
         if seed is None:
             seed = int(np.random.SeedSequence().entropy % 2**31)
         noise = self.sample_noise(num_videos, int(seed))
-        return self.generate_from_noise(noise, use_ema=use_ema, condition=condition, batch_size=batch_size)
+        return self.generate_from_noise(noise, use_ema=use_ema, condition=condition, batch_size=batch_size,
+                                        labels=labels)
 
-    def generate_from_noise(self, noise, use_ema=True, condition=None, batch_size=32):
+    def generate_from_noise(self, noise, use_ema=True, condition=None, batch_size=32, labels=None):
         """Videos for the given noise, as uint8 NumPy (N, T, H, W, C).
 
         `noise` is an array (N, latent_dim) for a one-vector generator, or a
         dict with an entry per noise input (e.g. `sample_noise(n, seed)`).
+        `condition` is the generator's condition input, for a conditional
+        model; for a class-conditional one `labels` says the same more
+        plainly: an int (every video) or one int per video, in
+        [0, num_classes). Labels for an unconditional model, none for a
+        class-conditional one, or a label out of range are a ValueError.
         """
         noise = self.noise_spec.standardize(noise)
         batch_size = check_positive_int("batch_size", batch_size)
         generator = self.generator_for_sampling(use_ema)
+        count = int(next(iter(noise.values())).shape[0])
+        condition = self._checked_condition(count, condition, labels)
         if condition is not None:
             condition = tf.convert_to_tensor(condition)
-        count = int(next(iter(noise.values())).shape[0])
         chunks = []
         for start in range(0, count, batch_size):
             part = {name: value[start:start + batch_size] for name, value in noise.items()}
@@ -454,6 +512,7 @@ class VideoGAN(keras.Model):
             augment=None if self.augment is None else keras.saving.serialize_keras_object(self.augment),
             noise_spec=keras.saving.serialize_keras_object(self.noise_spec),
             condition_input=self.condition_input,
+            num_classes=self.num_classes,
         )
         return config
 

@@ -4,6 +4,7 @@ import keras
 from keras import layers
 
 from keras_vgan.models.blocks import UPSAMPLINGS, attention_block, normalization_layer, up_block
+from keras_vgan.models.conditioning import check_num_classes, class_condition_input, class_embedding
 from keras_vgan.models.layers import FactorizedSelfAttention
 from keras_vgan.models.layout import video_layout
 from keras_vgan.validation import check_choice, check_positive_ints
@@ -22,6 +23,8 @@ def build_video_generator(
     normalization="batch",
     upsampling="transpose",
     attention_resolution=None,
+    num_classes=None,
+    class_embedding_dim=None,
     name="video_generator",
 ):
     """Noise → Dense → Reshape → Conv3DTranspose stack → tanh video.
@@ -38,18 +41,31 @@ def build_video_generator(
     block after the block whose output's shorter spatial side is that size
     (the 4-pixel grid or any block before the last).
 
-    Returns a `keras.Model` mapping float noise (N, latent_dim) to float32
-    videos (N, frames, height, width, channels) in [-1, 1].
+    `num_classes` (e.g. 10) makes it class-conditional: a second input
+    `condition` takes int32 class indices of shape (N,), a learned
+    `class_embedding` turns each into a `class_embedding_dim`-wide vector
+    (default: `latent_dim`), and the noise and that vector, concatenated,
+    feed the Dense projection. None or 0: unconditional, noise alone.
+
+    Returns a `keras.Model` mapping float noise (N, latent_dim) (and, if
+    conditional, labels (N,)) to float32 videos (N, frames, height, width,
+    channels) in [-1, 1].
 
     Example:
     >>> g = build_video_generator(frames=8, height=32, width=32, channels=1, latent_dim=16, base_filters=8)
     >>> g.output_shape
     (None, 8, 32, 32, 1)
+    >>> g = build_video_generator(8, 16, 16, 1, latent_dim=8, base_filters=4, num_classes=10)
+    >>> [tensor.name for tensor in g.inputs]
+    ['noise', 'condition']
     """
     layout = video_layout(frames, height, width)
     check_positive_ints(channels=channels, latent_dim=latent_dim, base_filters=base_filters, kernel_size=kernel_size)
     check_choice("normalization", normalization, NORMALIZATIONS)
     check_choice("upsampling", upsampling, UPSAMPLINGS)
+    num_classes = check_num_classes(num_classes)
+    if class_embedding_dim is not None:
+        check_positive_ints(class_embedding_dim=class_embedding_dim)
     start_side = min(layout.start_shape[1:])
     # Attention can follow the projection (block 0) or any up block, not the last layer (pixels).
     attention_at = attention_block(attention_resolution, [start_side * 2**i for i in range(layout.depth)])
@@ -58,8 +74,13 @@ def build_video_generator(
     start_frames, start_height, start_width = layout.start_shape
 
     noise = keras.Input(shape=(latent_dim,), name="noise")
+    inputs, code = noise, noise
+    if num_classes:
+        condition = class_condition_input()
+        embedded = class_embedding(condition, num_classes, class_embedding_dim or latent_dim)
+        inputs, code = [noise, condition], layers.Concatenate(name="noise_and_class")([noise, embedded])
     x = layers.Dense(start_frames * start_height * start_width * widths[0], use_bias=normalization == "none",
-                     name="project")(noise)
+                     name="project")(code)
     x = layers.Reshape((start_frames, start_height, start_width, widths[0]), name="to_video_grid")(x)
     norm = normalization_layer(normalization, "project_norm")
     if norm is not None:
@@ -76,4 +97,4 @@ def build_video_generator(
             x = FactorizedSelfAttention(name=f"{block}_attention")(x)
     # Under mixed precision the pixels still leave the model in float32.
     video = layers.Activation("tanh", dtype="float32", name="video")(x)
-    return keras.Model(noise, video, name=name)
+    return keras.Model(inputs, video, name=name)

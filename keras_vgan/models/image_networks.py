@@ -9,6 +9,7 @@ import keras
 from keras import layers
 
 from keras_vgan.models.blocks import UPSAMPLINGS, down_block, normalization_layer, spectral_normalizer, up_block
+from keras_vgan.models.conditioning import check_num_classes, class_condition_input, with_class_projection
 from keras_vgan.models.layers import FrameDistributed, SampleFrames, SumOverFrames
 from keras_vgan.models.layout import image_layout, video_layout
 from keras_vgan.validation import check_choice, check_int, check_positive_ints
@@ -90,12 +91,15 @@ def build_frame_discriminator(
     base_filters=64,
     kernel_size=4,
     normalization="none",
+    with_features=False,
     name="frame_discriminator",
 ):
     """One frame (N, H, W, C) → Conv2D stack (stride 2, LeakyReLU) → Flatten → float32 logit (N, 1).
 
     The 2D twin of `build_video_discriminator`, with the same
     `normalization` choices ("none", "layer", "batch", "spectral").
+    `with_features=True` returns the final feature map too, as a second
+    output `[logit, features]`, for a class projection on top.
 
     Example:
     >>> d = build_frame_discriminator(32, 32, 1, base_filters=8)
@@ -113,12 +117,13 @@ def build_frame_discriminator(
     for i in range(layout.depth):
         x = down_block(x, layers.Conv2D(base_filters * 2**i, kernel_size, strides=2, padding="same",
                                         name=f"down{i + 1}_conv"), normalization, i)
+    features = x
     x = layers.Flatten(name="flatten")(x)
     logit = spectral(layers.Dense(1, dtype="float32", name="logit"))(x)
     if normalization == "spectral":
         # The wrapper takes the global policy; the score must stay float32.
         logit = layers.Activation("linear", dtype="float32", name="logit_float32")(logit)
-    return keras.Model(frame, logit, name=name)
+    return keras.Model(frame, [logit, features] if with_features else logit, name=name)
 
 
 def build_image_discriminator(
@@ -130,6 +135,7 @@ def build_image_discriminator(
     base_filters=64,
     kernel_size=4,
     normalization="none",
+    num_classes=None,
     name="image_discriminator",
 ):
     """Video → `frames_per_clip` frames per clip → a 2D discriminator per frame → the sum of their logits.
@@ -140,23 +146,38 @@ def build_image_discriminator(
     evenly spaced otherwise (see `SampleFrames`), so call it with
     `training=True` in the training step.
 
+    `num_classes` (e.g. 10) makes it a projection discriminator (see
+    `keras_vgan.models.conditioning`): a second input `condition` takes
+    int32 class indices (N,), and the summed frame logits gain
+    <embed(label), the chosen frames' final features averaged over frames
+    and space>.
+
     Returns a `keras.Model` from "video" (N, frames, height, width, channels)
-    to float32 logits (N, 1).
+    (and, if conditional, "condition" (N,)) to float32 logits (N, 1).
 
     Example:
     >>> d = build_image_discriminator(16, 32, 32, 1, frames_per_clip=2, base_filters=8)
     >>> d.output_shape
     (None, 1)
+    >>> d = build_image_discriminator(8, 16, 16, 1, frames_per_clip=2, base_filters=4, num_classes=3)
+    >>> [tensor.name for tensor in d.inputs]
+    ['video', 'condition']
     """
     video_layout(frames, height, width)
     frames_per_clip = check_int("frames_per_clip", frames_per_clip, minimum=1)
     if frames_per_clip > frames:
         raise ValueError(f"frames_per_clip={frames_per_clip} is not valid; expected an integer "
                          f"<= frames={frames}")
+    num_classes = check_num_classes(num_classes)
     frame_discriminator = build_frame_discriminator(height, width, channels, base_filters, kernel_size,
-                                                    normalization)
+                                                    normalization, with_features=bool(num_classes))
     video = keras.Input(shape=(frames, height, width, channels), name="video")
     chosen = SampleFrames(frames_per_clip, name="sample_frames")(video)
-    scores = FrameDistributed(frame_discriminator, name="frame_scores")(chosen)
+    if not num_classes:
+        scores = FrameDistributed(frame_discriminator, name="frame_scores")(chosen)
+        return keras.Model(video, SumOverFrames(dtype="float32", name="logit")(scores), name=name)
+    # One pass of the frames gives both the scores and the features the projection reads.
+    scores, features = FrameDistributed(frame_discriminator, name="frame_scores")(chosen)
     logit = SumOverFrames(dtype="float32", name="logit")(scores)
-    return keras.Model(video, logit, name=name)
+    condition = class_condition_input()
+    return keras.Model([video, condition], with_class_projection(logit, features, condition, num_classes), name=name)

@@ -194,7 +194,8 @@ class FrameDistributed(keras.layers.Wrapper):
     calls the layer once per frame, the frames are folded into the batch:
     one batched call (faster), BatchNormalization statistics over all N·T
     frames (as MoCoGAN's and TGAN's image generators compute them), one
-    spectral-norm power iteration per step.
+    spectral-norm power iteration per step. A layer (a model) with several
+    outputs gives a list, each output unfolded the same way.
 
     Example:
     >>> per_frame = FrameDistributed(keras.layers.Dense(3))
@@ -213,10 +214,14 @@ class FrameDistributed(keras.layers.Wrapper):
         shape = ops.shape(inputs)
         folded = ops.reshape(inputs, (-1, *inputs.shape[2:]))
         outputs = self.layer(folded, training=training)
+        if isinstance(outputs, (list, tuple)):
+            return [ops.reshape(output, (shape[0], shape[1], *output.shape[1:])) for output in outputs]
         return ops.reshape(outputs, (shape[0], shape[1], *outputs.shape[1:]))
 
     def compute_output_shape(self, input_shape):
         inner = self.layer.compute_output_shape((None, *input_shape[2:]))
+        if isinstance(inner, (list, tuple)) and inner and isinstance(inner[0], (list, tuple)):
+            return [(input_shape[0], input_shape[1], *shape[1:]) for shape in inner]
         return (input_shape[0], input_shape[1], *inner[1:])
 
 

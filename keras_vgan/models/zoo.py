@@ -4,7 +4,9 @@ An architecture is a function `build(frames, height, width, channels, **options)
 returning `(generator, [discriminators])`; its keyword arguments are its
 options. A new architecture is a new entry here, not a new `train_step`:
 `VideoGAN` trains any generator whose inputs are named noise (and an optional
-`condition`) against any list of discriminators.
+`condition`) against any list of discriminators. An architecture with a
+`num_classes` option has a class-conditional form (`CONDITIONAL_OPTION`);
+giving `num_classes` to one without it is a ValueError naming the model.
 
 Example:
 >>> generator, discriminators = build_architecture("conv3d", 8, 32, 32, 1, latent_dim=16,
@@ -28,6 +30,8 @@ from keras_vgan.models.vgan import build_vgan_generator
 
 
 TASKS = ("generate", "predict")
+# The option that makes an architecture class-conditional (None or 0: unconditional).
+CONDITIONAL_OPTION = "num_classes"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -55,6 +59,11 @@ class Architecture:
         fixed = 5 if self.task == "predict" else 4  # the clip's shape (and the context length)
         parameters = list(inspect.signature(self.build).parameters.values())[fixed:]
         return {p.name: p.default for p in parameters}
+
+    @property
+    def conditional(self):
+        """Whether it has a class-conditional form (a `num_classes` option)."""
+        return CONDITIONAL_OPTION in self.options
 
 
 ARCHITECTURES = {}
@@ -86,12 +95,29 @@ def check_options(name, options):
     >>> check_options("conv3d", {"latent_dim": 64, "upsampling": None})
     {'latent_dim': 64}
     """
-    known = get_architecture(name).options
+    architecture = get_architecture(name)
+    known = architecture.options
     options = {key: value for key, value in options.items() if value is not None}
+    classes = options.get(CONDITIONAL_OPTION)
+    if classes is not None and not isinstance(classes, bool) and classes == 0:
+        del options[CONDITIONAL_OPTION]  # 0 classes: unconditional, which every architecture is
+    elif CONDITIONAL_OPTION in options and not architecture.conditional:
+        raise ValueError(f"model {name!r} has no class-conditional form ({CONDITIONAL_OPTION}={classes!r}); "
+                         f"expected one of {conditional_architectures()}, or no {CONDITIONAL_OPTION}")
     unknown = sorted(set(options) - set(known))
     if unknown:
         raise ValueError(f"option(s) {unknown} are not taken by model {name!r}; expected some of {sorted(known)}")
     return options
+
+
+def conditional_architectures():
+    """The names of the architectures that take `num_classes` (a class-conditional form).
+
+    Example:
+    >>> conditional_architectures()
+    ['conv3d', 'dvd-gan']
+    """
+    return sorted(name for name, architecture in ARCHITECTURES.items() if architecture.conditional)
 
 
 def build_architecture(name, frames, height, width, channels, context_frames=None, **options):
@@ -129,15 +155,16 @@ def build_architecture(name, frames, height, width, channels, context_frames=Non
     "Dense → Reshape → Conv3DTranspose generator against a Conv3D discriminator: the plain, fast baseline.")
 def conv3d(frames, height, width, channels, latent_dim=128, generator_filters=64, discriminator_filters=64,
            discriminator_normalization="none", upsampling="transpose", attention_resolution=None,
-           generator_kernel_size=4):
+           generator_kernel_size=4, num_classes=None):
     # A resize-convolution works at the upsampled resolution: 8x the positions of a transposed
     # convolution, so a 3-wide kernel (27 taps, not 64) is what keeps it affordable.
     generator = build_video_generator(frames, height, width, channels, latent_dim=latent_dim,
                                       base_filters=generator_filters, upsampling=upsampling,
-                                      attention_resolution=attention_resolution, kernel_size=generator_kernel_size)
+                                      attention_resolution=attention_resolution, kernel_size=generator_kernel_size,
+                                      num_classes=num_classes)
     discriminator = build_video_discriminator(frames, height, width, channels, base_filters=discriminator_filters,
                                               normalization=discriminator_normalization,
-                                              attention_resolution=attention_resolution)
+                                              attention_resolution=attention_resolution, num_classes=num_classes)
     return generator, [discriminator]
 
 
@@ -191,16 +218,16 @@ def mocogan(frames, height, width, channels, content_dim=50, motion_dim=10, gene
     "and a temporal one on the clip at half resolution; spectral normalization; pair with the hinge loss.")
 def dvd_gan(frames, height, width, channels, latent_dim=128, generator_filters=64, discriminator_filters=64,
             discriminator_normalization="spectral", frames_per_clip=8, upsampling="resize",
-            attention_resolution=None):
+            attention_resolution=None, num_classes=None):
     generator = build_video_generator(frames, height, width, channels, latent_dim=latent_dim,
                                       base_filters=generator_filters, upsampling=upsampling,
-                                      attention_resolution=attention_resolution)
+                                      attention_resolution=attention_resolution, num_classes=num_classes)
     # Clips shorter than DVD-GAN's k = 8 frames are scored on all their frames.
     spatial = build_spatial_discriminator(frames, height, width, channels, frames_per_clip=min(frames_per_clip, frames),
                                           base_filters=discriminator_filters,
-                                          normalization=discriminator_normalization)
+                                          normalization=discriminator_normalization, num_classes=num_classes)
     temporal = build_temporal_discriminator(frames, height, width, channels, base_filters=discriminator_filters,
-                                            normalization=discriminator_normalization)
+                                            normalization=discriminator_normalization, num_classes=num_classes)
     return generator, [spatial, temporal]
 
 

@@ -1,0 +1,140 @@
+"""Class conditioning: a label embedding for generators, a projection for discriminators.
+
+A class-conditional network takes its labels through an input named
+`condition` (`keras_vgan.noise.CONDITION_INPUT`, as `VideoGAN` expects) of
+int32 class indices, shape (N,): one scalar label per clip, as
+`tf.data` batches of `(clip, label)` pairs give them.
+
+* The generator embeds the label (`keras.layers.Embedding(num_classes, dim)`)
+  and joins it to the noise before its first Dense layer.
+* The discriminator is a projection discriminator (Miyato & Koyama 2018,
+  "cGANs with Projection Discriminator"): logit = linear(h) + <embed(y), pool(h)>,
+  where linear(h) is the unconditional network's own logit and pool(h) the
+  final feature map averaged over time and space. The label only adds a term:
+  the unconditional network is unchanged, layer for layer.
+
+Only Keras built-in layers are added (Embedding, Concatenate, global average
+pooling, Dot, Add), so conditional models round-trip through `.keras` files.
+
+Example:
+>>> condition = class_condition_input()
+>>> features = keras.Input((2, 4, 4, 8))
+>>> tuple(class_projection(features, condition, num_classes=10).shape)
+(None, 1)
+"""
+
+import reprlib
+
+import keras
+import numpy as np
+from keras import layers
+
+from keras_vgan.noise import CONDITION_INPUT
+
+
+def check_num_classes(num_classes):
+    """`num_classes` as an int >= 1, or None for an unconditional network (None or 0).
+
+    Example:
+    >>> check_num_classes(0) is None, check_num_classes(10)
+    (True, 10)
+    """
+    if num_classes is None:
+        return None
+    if isinstance(num_classes, bool) or not isinstance(num_classes, (int, np.integer)) or num_classes < 0:
+        raise ValueError(f"num_classes={num_classes!r} is not valid; expected a positive integer (the number of "
+                         "classes), or None or 0 for an unconditional network")
+    return int(num_classes) or None
+
+
+def class_condition_input():
+    """The `condition` input of a class-conditional network: int32 class indices of shape (N,)."""
+    return keras.Input(shape=(), dtype="int32", name=CONDITION_INPUT)
+
+
+def class_embedding(condition, num_classes, dim, name="class_embedding"):
+    """The labels `condition` (N,) as learned vectors (N, `dim`): one row of an Embedding per class."""
+    return layers.Embedding(num_classes, dim, name=name)(condition)
+
+
+def class_projection(features, condition, num_classes, name="class"):
+    """Miyato & Koyama's projection term <embed(y), pool(h)> as float32 (N, 1).
+
+    `features`: the discriminator's final feature map, (N, ..., C) of rank 3
+    to 5; it is averaged over every axis but the batch and the channels
+    (`{name}_pool`), and dotted (`{name}_projection`) with the label's
+    C-wide embedding (`{name}_embedding`).
+    """
+    pools = {3: layers.GlobalAveragePooling1D, 4: layers.GlobalAveragePooling2D, 5: layers.GlobalAveragePooling3D}
+    rank = len(features.shape)
+    if rank not in pools:
+        raise ValueError(f"features of shape {tuple(features.shape)} are not valid for a class projection; "
+                         "expected a feature map (N, ..., C) of rank 3 to 5")
+    pooled = pools[rank](name=f"{name}_pool")(features)
+    embedded = class_embedding(condition, num_classes, int(features.shape[-1]), name=f"{name}_embedding")
+    # float32: the term joins the float32 logit, and a bfloat16 dot product over C channels loses digits.
+    return layers.Dot(axes=1, dtype="float32", name=f"{name}_projection")([embedded, pooled])
+
+
+def with_class_projection(logit, features, condition, num_classes, name="class"):
+    """The logit plus `class_projection`, float32 (N, 1), in a layer named `{name}_logit`."""
+    projection = class_projection(features, condition, num_classes, name)
+    return layers.Add(dtype="float32", name=f"{name}_logit")([logit, projection])
+
+
+def class_count(model, condition_input=CONDITION_INPUT):
+    """The classes of `model`'s label input: the size of the Embedding its integer `condition_input` feeds.
+
+    None when the model has no such input (an unconditional model, or one
+    conditioned on something other than class labels, such as a clip).
+
+    Example:
+    >>> from keras_vgan.models.generators import build_video_generator
+    >>> class_count(build_video_generator(8, 16, 16, 1, latent_dim=8, base_filters=4, num_classes=3))
+    3
+    """
+    condition = next((tensor for tensor in model.inputs if tensor.name == condition_input), None)
+    if condition is None or not str(condition.dtype).startswith(("int", "uint")):
+        return None
+    for layer in model.layers:
+        if isinstance(layer, layers.Embedding):
+            try:
+                source = layer.input
+            except (AttributeError, ValueError):  # called more than once: no single input to compare
+                continue
+            if source is condition:
+                return int(layer.input_dim)
+    return None
+
+
+def check_labels(labels, num_videos, num_classes):
+    """`labels` (one int for every video, or one per video) as int32 NumPy (num_videos,).
+
+    One ValueError naming the value when a label is not an integer, the count
+    is not `num_videos`, or a label lies outside [0, num_classes).
+
+    Example:
+    >>> check_labels(2, 3, num_classes=10).tolist()
+    [2, 2, 2]
+    >>> check_labels([0, 12], 2, num_classes=10)
+    Traceback (most recent call last):
+    ...
+    ValueError: label 12 is not valid (labels=[0, 12]); expected class indices in [0, 10)
+    """
+    expected = f"an int or a list of {num_videos} ints (one per video) in [0, {num_classes})"
+    try:
+        values = np.asarray(labels)
+    except (TypeError, ValueError):
+        values = np.asarray(None)
+    if values.dtype.kind not in "iu" or values.ndim > 1:
+        raise ValueError(f"labels={reprlib.repr(labels)} is not valid; expected {expected}")
+    if values.ndim == 0:
+        values = np.full(num_videos, values)
+    if len(values) != num_videos:
+        raise ValueError(f"labels={reprlib.repr(labels)} gives {len(values)} labels for {num_videos} videos; "
+                         f"expected {expected}")
+    outside = values[(values < 0) | (values >= num_classes)]
+    if outside.size:
+        raise ValueError(f"label {int(outside[0])} is not valid (labels={reprlib.repr(labels)}); expected class "
+                         f"indices in [0, {num_classes})")
+    return values.astype(np.int32)
