@@ -174,7 +174,7 @@ def test_the_registry_and_the_config_keep_tasks_apart():
     with pytest.raises(ValueError, match="frames=16 is not valid with context=10 and future=10; expected frames"):
         config.replace(frames=16).validate()
     with pytest.raises(ValueError, match="model='conv3d' is a 'generate' architecture, not valid for task='predict'"):
-        config.replace(model="conv3d").validate()
+        config.replace(model="conv3d", model_options={}).validate()
     with pytest.raises(ValueError, match="model='convlstm' is a 'predict' architecture"):
         get_preset("quickstart").replace(model="convlstm", model_options={}).validate()
     with pytest.raises(ValueError, match="expected at least one term to train on"):
