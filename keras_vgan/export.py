@@ -9,6 +9,9 @@ gets two serving signatures, both returning `{"videos": uint8 [N, T, H, W, C]}`:
     sample(num_videos: int32 scalar, seed: int32 scalar)
 `sample` draws its noise with the model's `NoiseSpec`, so `sample(n, s)`
 gives exactly the videos of `VideoGAN.generate(n, seed=s)`.
+A class-conditional `VideoGAN` (`num_classes` K) adds a `label` argument to
+both: int32 [N] for `generate`, a scalar (every video) or [N] for `sample`,
+each in [0, K); `sample(n, s, label)` is `VideoGAN.generate(n, seed=s, labels=label)`.
 
 A `TranslationGAN` (a frame predictor: context clip → future clip) gets
     predict(context: float32 [N, *condition_shape] in [-1, 1][, seed: int32 scalar])
@@ -37,6 +40,7 @@ import numpy as np
 import tensorflow as tf
 
 from keras_vgan.atomic import UMASK, check_parent_directory, replace_directory
+from keras_vgan.models.conditioning import class_count
 from keras_vgan.noise import CONDITION_INPUT, NoiseSpec
 from keras_vgan.pixels import to_uint8
 # Re-exported: model loading lived here before keras_vgan.saving.
@@ -46,7 +50,7 @@ METADATA_FILENAME = "keras_vgan.json"
 
 
 def _sampling_generator(model, use_ema):
-    """(the generator to export, its NoiseSpec)."""
+    """(the generator to export, its NoiseSpec, its number of classes or None if unconditional)."""
     if callable(getattr(model, "generator_for_sampling", None)):
         generator, spec, condition_input = model.generator_for_sampling(use_ema), model.noise_spec, model.condition_input
     elif isinstance(model, keras.Model):
@@ -54,11 +58,14 @@ def _sampling_generator(model, use_ema):
         spec = NoiseSpec.from_generator(generator, condition_input)
     else:
         raise ValueError(f"model={model!r} is not valid; expected a keras_vgan VideoGAN or a generator keras.Model")
+    num_classes = None
     if condition_input in [tensor.name for tensor in generator.inputs]:
-        raise ValueError(f"generator {generator.name!r} takes a {condition_input!r} input; export "
-                         "supports unconditional generators (noise inputs only) and TranslationGAN models "
-                         "(a condition clip in)")
-    return generator, spec
+        num_classes = getattr(model, "num_classes", None) or class_count(generator, condition_input)
+        if not num_classes:
+            raise ValueError(f"generator {generator.name!r} takes a {condition_input!r} input that is not a class "
+                             "label; export supports unconditional and class-conditional generators and "
+                             "TranslationGAN models (a condition clip in)")
+    return generator, spec, num_classes
 
 
 class _ServingGenerator(tf.Module):
@@ -80,6 +87,59 @@ class _ServingGenerator(tf.Module):
         def sample(num_videos, seed):
             noise = spec.sample(num_videos, seed)
             return generate(*[noise[name] for name in order])
+
+        self.generate = generate
+        self.sample = sample
+
+
+LABEL_ARGUMENT = "label"
+
+
+def _checked_labels(label, count, num_classes):
+    """`label` (a scalar or [N]) as int32 [count]; an InvalidArgumentError naming the problem otherwise.
+
+    Checked in the graph: out of range, an Embedding looks up nothing on
+    some devices (zeros on a GPU) rather than failing.
+    """
+    one_per_video = tf.logical_and(tf.equal(tf.rank(label), 1), tf.equal(tf.size(label), count))
+    checks = [
+        tf.debugging.Assert(tf.logical_or(tf.equal(tf.rank(label), 0), one_per_video),
+                            ["label must be a scalar or one per video, [N] with N =", count]),
+        tf.debugging.assert_greater_equal(label, 0, message=f"label must lie in [0, {num_classes})"),
+        tf.debugging.assert_less(label, num_classes, message=f"label must lie in [0, {num_classes})"),
+    ]
+    with tf.control_dependencies(checks):
+        # A scalar is every video's class; a vector [N] must have one label per video.
+        return tf.broadcast_to(label, [count])
+
+
+class _ServingClassGenerator(tf.Module):
+    """A class-conditional generator in `generate(noise..., label)` and `sample(num_videos, seed, label)`."""
+
+    def __init__(self, generator, spec, num_classes, condition_input=CONDITION_INPUT):
+        super().__init__(name="class_video_generator")
+        self.generator = generator
+        order = [tensor.name for tensor in generator.inputs]
+        noise_names = [name for name in order if name != condition_input]
+        noise_specs = [tf.TensorSpec((None,) + spec.shapes[name], tf.float32, name=name) for name in noise_names]
+        label_spec = tf.TensorSpec([None], tf.int32, name=LABEL_ARGUMENT)
+
+        @tf.function(input_signature=noise_specs + [label_spec])
+        def generate(*arguments):
+            *noise, label = arguments
+            values = dict(zip(noise_names, noise))
+            values[condition_input] = _checked_labels(label, tf.shape(noise[0])[0], num_classes)
+            inputs = [values[name] for name in order]
+            return {"videos": to_uint8(self.generator(inputs, training=False))}
+
+        # Any rank, so that one label (a scalar) serves for every video; `_checked_labels` allows 0 or 1.
+        @tf.function(input_signature=[tf.TensorSpec([], tf.int32, name="num_videos"),
+                                      tf.TensorSpec([], tf.int32, name="seed"),
+                                      tf.TensorSpec(None, tf.int32, name=LABEL_ARGUMENT)])
+        def sample(num_videos, seed, label):
+            # The noise of `VideoGAN.generate(num_videos, seed=seed)`, drawn by the same spec.
+            noise = spec.sample(num_videos, seed)
+            return generate(*[noise[name] for name in noise_names], _checked_labels(label, num_videos, num_classes))
 
         self.generate = generate
         self.sample = sample
@@ -153,8 +213,12 @@ def signature_descriptions(model):
         seed = ", seed int32" if model.noise_spec.names else ""
         return {"predict": f"context float32 [N, {context}] in [-1, 1]{seed} -> videos uint8 [N, {frames}]",
                 "predict_uint8": f"context uint8 [N, {context}]{seed} -> videos uint8 [N, {frames}]"}
-    generator, spec = _sampling_generator(model, use_ema=True)
+    generator, spec, num_classes = _sampling_generator(model, use_ema=True)
     frames = _shape_text(generator.outputs[0].shape[1:])
+    if num_classes:
+        labels = f"label int32 [0, {num_classes})"
+        return {"generate": f"{noise_arguments(spec)}, {labels} [N] -> videos uint8 [N, {frames}]",
+                "sample": f"num_videos int32, seed int32, {labels} (one for all, or [N]) -> videos uint8 [N, {frames}]"}
     return {"generate": f"{noise_arguments(spec)} -> videos uint8 [N, {frames}]",
             "sample": f"num_videos int32, seed int32 -> videos uint8 [N, {frames}]"}
 
@@ -180,7 +244,7 @@ def check_export_target(directory):
     return directory, parent
 
 
-def export_generator(model, directory, use_ema=True):
+def export_generator(model, directory, use_ema=True, class_names=None):
     """Write the generator of `model` as a TensorFlow SavedModel in `directory`; returns `directory`.
 
     Args:
@@ -190,6 +254,16 @@ def export_generator(model, directory, use_ema=True):
             (a frame predictor), exported with `predict` and `predict_uint8`.
         directory: a new or empty directory, or an earlier export, which is replaced.
         use_ema: export the EMA weights (the default) rather than the raw ones.
+        class_names: a class-conditional model's classes by label (a run's
+            class_names.json, `keras_vgan.saving.read_class_names`), written
+            into the metadata so that a server can name its labels.
+
+    A class-conditional generator (`num_classes` K) is exported with
+    `generate(noise..., label)` (label int32 [N]) and
+    `sample(num_videos, seed, label)` (label an int32 scalar for every video,
+    or [N]); labels outside [0, K) fail with InvalidArgumentError. `sample`
+    gives the videos of `VideoGAN.generate(num_videos, seed=seed, labels=label)`.
+    The metadata's "labels" holds K and the class names.
 
     The SavedModel is written to a temporary directory beside `directory` and
     renamed into place only once complete, so a failed export leaves nothing
@@ -210,11 +284,22 @@ def export_generator(model, directory, use_ema=True):
                     "future_shape": list(model.video_shape)}
         spec = model.noise_spec
     else:
-        generator, spec = _sampling_generator(model, use_ema)
-        module = _ServingGenerator(generator, spec)
+        generator, spec, num_classes = _sampling_generator(model, use_ema)
+        if num_classes:
+            class_names = _checked_class_names(class_names, num_classes)
+            module = _ServingClassGenerator(generator, spec, num_classes,
+                                            getattr(model, "condition_input", CONDITION_INPUT))
+        else:
+            if class_names is not None:
+                raise ValueError(f"class_names={class_names!r} is not valid for an unconditional generator; "
+                                 "expected None")
+            module = _ServingGenerator(generator, spec)
         signatures = {"generate": module.generate, "sample": module.sample}
         metadata = {"task": "generate", "latent_dim": spec.latent_dim,
                     "video_shape": [int(d) for d in generator.outputs[0].shape[1:]]}
+        if num_classes:
+            metadata["labels"] = {"argument": LABEL_ARGUMENT, "dtype": "int32", "num_classes": num_classes,
+                                  "class_names": class_names}
     metadata.update({
         "noise": {name: list(shape) for name, shape in spec.shapes.items()},
         "weights": "ema" if generator is getattr(model, "ema_generator", None) else "raw",
@@ -222,6 +307,17 @@ def export_generator(model, directory, use_ema=True):
     })
     _save_atomically(module, signatures, metadata, directory, parent)
     return directory
+
+
+def _checked_class_names(class_names, num_classes):
+    """`class_names` as a list of K strings, or None; ValueError when they do not name the K labels."""
+    if class_names is None:
+        return None
+    names = list(class_names) if isinstance(class_names, (list, tuple)) else None
+    if names is None or len(names) != num_classes or not all(isinstance(name, str) for name in names):
+        raise ValueError(f"class_names={class_names!r} is not valid; expected a list of {num_classes} strings "
+                         "(one per label of the model)")
+    return names
 
 
 def _save_atomically(module, signatures, metadata, directory, parent):

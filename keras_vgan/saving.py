@@ -9,6 +9,7 @@ Example:
 >>> gan = load_video_gan("runs/demo")  # doctest: +SKIP
 """
 
+import json
 import os
 
 import keras
@@ -16,6 +17,8 @@ import keras
 from keras_vgan.atomic import atomic_path
 
 MODEL_FILENAME = "model.keras"
+# A conditional run's classes by label (label i is class_names[i]), beside its model.keras.
+CLASS_NAMES_FILENAME = "class_names.json"
 
 
 def save_model(gan, path):
@@ -79,3 +82,29 @@ def load_video_gan(path):
     if not callable(getattr(model, "generator_for_sampling", None)) or not hasattr(model, "latent_dim"):
         raise ValueError(f"{model_path!r} holds a {type(model).__name__}, not a keras_vgan VideoGAN")
     return model
+
+
+def read_class_names(path):
+    """The class names saved beside the model at `path` (a run directory or a .keras file), or None.
+
+    `keras-vgan train --conditional` writes them as class_names.json in the
+    run directory; a model without one (an unconditional run, a bare .keras
+    file) gives None. A damaged file is a ValueError naming it.
+
+    Example:
+    >>> read_class_names("runs/digits")  # doctest: +SKIP
+    ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9']
+    """
+    path = os.fspath(path)
+    directory = path if os.path.isdir(path) else os.path.dirname(path)
+    names_path = os.path.join(directory, CLASS_NAMES_FILENAME)
+    if not os.path.isfile(names_path):
+        return None
+    try:
+        with open(names_path) as file:
+            names = json.load(file)
+    except (OSError, ValueError) as error:
+        raise ValueError(f"could not read {names_path!r}: {error}; expected a JSON list of class names") from error
+    if not isinstance(names, list) or not all(isinstance(name, str) for name in names):
+        raise ValueError(f"{names_path!r} holds {names!r}; expected a JSON list of class names (strings)")
+    return names

@@ -55,6 +55,7 @@ from keras_vgan.loss_terms import reconstruction_terms
 from keras_vgan.models import VideoGAN
 from keras_vgan.models.translation import showcase_sampler
 from keras_vgan.models.zoo import build_architecture, get_architecture
+from keras_vgan.saving import CLASS_NAMES_FILENAME
 from keras_vgan.saving import save_model  # noqa: F401  (re-exported: it lived here before keras_vgan.saving)
 from keras_vgan.video_io import atomic_path
 
@@ -185,7 +186,7 @@ def data_class_names(config, clips=None):
     return _check_class_names(getattr(clips, "class_names", None), config.data or config.dataset)
 
 
-CLASS_NAMES_FILE = "class_names.json"
+CLASS_NAMES_FILE = CLASS_NAMES_FILENAME  # read back by keras_vgan.saving.read_class_names
 
 
 def write_class_names(run_dir, class_names, resuming=False):

@@ -4,23 +4,55 @@ import os
 import warnings
 
 import keras
+import numpy as np
+import tensorflow as tf
 
 from keras_vgan import video_io
 from keras_vgan.callbacks.schedule import EpochSchedule
 from keras_vgan.validation import check_positive_int, check_positive_ints
 
 
+def videos_per_class(model, num_videos):
+    """How many videos of each class the default sampler shows: None for an unconditional model.
+
+    At least `num_videos` videos in all, the same count for every class, so
+    each class fills one row of the grid.
+
+    Example:
+    >>> class Model: num_classes = 3
+    >>> videos_per_class(Model(), 8), videos_per_class(Model(), 2)
+    (3, 1)
+    """
+    num_classes = getattr(model, "num_classes", None)
+    return -(-num_videos // num_classes) if num_classes else None
+
+
 def generated_samples(model, num_videos, seed, use_ema):
     """The default sampler of `SampleGrid` and `TensorBoardSamples`: `model.generate` from fixed noise.
 
-    For a class-conditional model (`num_classes`) video i shows class
-    i mod num_classes: every class in turn, in the same cells each epoch.
+    For a class-conditional model (`num_classes` K) the videos are ordered
+    class-major, `videos_per_class(model, num_videos)` of class 0, then of
+    class 1, ...: with that many columns (`sample_columns`) every row of the
+    grid is one class. Every class gets the same noise (the seed's first
+    videos), so a column shows one latent point rendered as each class.
     """
-    num_classes = getattr(model, "num_classes", None)
-    if num_classes:
-        labels = [index % num_classes for index in range(num_videos)]
-        return model.generate(num_videos, seed=seed, use_ema=use_ema, labels=labels)
+    per_class = videos_per_class(model, num_videos)
+    if per_class:
+        noise = model.sample_noise(per_class, seed)
+        # Tiled class-major: video k * per_class + j is class k with the noise of video j.
+        tiled = {name: tf.tile(value, [model.num_classes] + [1] * (len(value.shape) - 1))
+                 for name, value in noise.items()}
+        labels = np.repeat(np.arange(model.num_classes, dtype=np.int32), per_class)
+        return model.generate_from_noise(tiled, use_ema=use_ema, labels=labels)
     return model.generate(num_videos, seed=seed, use_ema=use_ema)
+
+
+def sample_columns(model, num_videos, columns, sampler):
+    """The grid's videos per row: `columns` if given, else one row per class for the default sampler
+    on a class-conditional model, else None (about square)."""
+    if columns is None and sampler is generated_samples:
+        return videos_per_class(model, num_videos)
+    return columns
 
 
 class SampleGrid(keras.callbacks.Callback):
@@ -47,7 +79,9 @@ class SampleGrid(keras.callbacks.Callback):
         use_ema: sample from the EMA generator when the model has one.
         formats: any of "png", "gif", "mp4", "webm".
         fps: frames per second of the animated formats.
-        columns: videos per row of the animated grids (default: about square).
+        columns: videos per row of the animated grids (default: about square;
+            for a class-conditional model and the default sampler, one row
+            per class: see `generated_samples`).
         scale: integer nearest-neighbour upscaling of every file.
         sampler: what to show instead of `model.generate(num_videos, seed=seed,
             use_ema=use_ema)`: a callable with those arguments (model first)
@@ -94,7 +128,8 @@ class SampleGrid(keras.callbacks.Callback):
         for format in self.formats:
             path = self.sample_path(epoch, format)
             try:
-                video_io.write_samples(path, videos, fps=self.fps, columns=self.columns, scale=self.scale)
+                video_io.write_samples(path, videos, fps=self.fps, scale=self.scale,
+                                       columns=sample_columns(self.model, self.num_videos, self.columns, self.sampler))
             except (OSError, RuntimeError) as error:
                 warnings.warn(f"SampleGrid: could not write {path}: {error}", RuntimeWarning, stacklevel=2)
                 continue

@@ -4,7 +4,7 @@ import keras
 import tensorflow as tf
 
 from keras_vgan import video_io
-from keras_vgan.callbacks.samples import generated_samples
+from keras_vgan.callbacks.samples import generated_samples, sample_columns
 from keras_vgan.callbacks.schedule import EpochSchedule
 from keras_vgan.validation import check_positive_int, check_positive_ints
 
@@ -56,7 +56,8 @@ class TensorBoardSamples(keras.callbacks.TensorBoard):
         every_n_epochs: log samples after epochs N, 2N, ... (1-based) and after the last.
         log_every_n_steps: also write the training scalars every N steps (default: only per epoch).
         fps: playback speed of the GIF (at most 50).
-        columns: videos per row (default: about square).
+        columns: videos per row (default: about square; one row per class for a
+            class-conditional model and the default sampler, as in `SampleGrid`).
         scale: integer nearest-neighbour upscaling; small samples are easier to see larger.
         tag: the image's name in TensorBoard.
         sampler: what to show instead of `model.generate` (see `SampleGrid`).
@@ -97,7 +98,8 @@ class TensorBoardSamples(keras.callbacks.TensorBoard):
     def sample_gif(self):
         """The current samples as (GIF bytes, tiled video (T, H, W, C) uint8)."""
         videos = self.sampler(self.model, self.num_videos, seed=self.seed, use_ema=self.use_ema)
-        tiled = video_io.upscale(video_io.tile_videos(videos, self.columns), self.scale)
+        tiled = video_io.upscale(video_io.tile_videos(
+            videos, sample_columns(self.model, self.num_videos, self.columns, self.sampler)), self.scale)
         return video_io.encode_gif(tiled, self.fps), tiled
 
     def write_samples(self, step):

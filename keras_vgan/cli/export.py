@@ -25,12 +25,14 @@ def add_parser(subparsers):
 
 def run(args):
     from keras_vgan.export import check_export_target, export_generator, signature_descriptions
-    from keras_vgan.saving import load_video_gan, resolve_model_path
+    from keras_vgan.saving import load_video_gan, read_class_names, resolve_model_path
 
     model_path = resolve_model_path(args.model)
     check_export_target(args.out)  # Fail before the slow load.
     gan = load_video_gan(model_path)
-    export_generator(gan, args.out, use_ema=not args.no_ema)
+    # A conditional run's class names go into the metadata, so a server can name the labels it takes.
+    class_names = read_class_names(model_path) if getattr(gan, "num_classes", None) else None
+    export_generator(gan, args.out, use_ema=not args.no_ema, class_names=class_names)
     weights = "EMA" if not args.no_ema and gan.ema_generator is not None else "raw"
     signatures = "; ".join(f"{name}({text.replace(' -> ', ') -> ', 1)}"
                            for name, text in signature_descriptions(gan).items())

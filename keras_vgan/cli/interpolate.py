@@ -16,7 +16,7 @@ row per latent point (top = A) and a column per time step.
 import numpy as np
 
 from keras_vgan.cli import UsageError, positive_int
-from keras_vgan.cli.sample import add_output_arguments, check_output
+from keras_vgan.cli.sample import add_class_argument, add_output_arguments, check_output, class_name, resolve_classes
 from keras_vgan.validation import check_int
 
 
@@ -52,11 +52,13 @@ def add_parser(subparsers):
         "interpolate", help="write a walk through the latent space between two seeds",
         description="Spherically interpolate between the noise of two seeds and write the videos of the "
                     "points tiled in one row (A left, B right), playing together; a .png output gets a row "
-                    "per point instead.")
+                    "per point instead. A class-conditional model needs --class: the walk is through the "
+                    "noise, every point of that one class.")
     parser.add_argument("model", metavar="MODEL", help="a .keras file or a run directory holding model.keras")
     parser.add_argument("--seeds", type=int, nargs=2, required=True, metavar=("A", "B"),
                         help="the seeds of the two end points")
     parser.add_argument("--steps", type=positive_int, default=8, help="latent points, ends included (default: 8)")
+    add_class_argument(parser, many=False)
     add_output_arguments(parser)
     parser.set_defaults(run=run)
 
@@ -69,6 +71,12 @@ def run(args):
         raise UsageError(f"--steps {args.steps} is too small; expected at least 2 (the two end points)")
     chosen = check_output(args)
     gan = load_video_gan(args.model)
+    label = None
+    if args.classes is not None or getattr(gan, "num_classes", None):
+        if args.classes is None:
+            raise ValueError(f"--class is required for a class-conditional model of {gan.num_classes} classes; "
+                             "expected the class (a name or an index) to walk within")
+        (label,) = resolve_classes([args.classes], gan, args.model)
     start, end = (gan.noise_spec.sample(1, seed=seed) for seed in args.seeds)
     # Structured noise (content + motion codes) is walked one input at a time, each as one flat vector.
     noise = {name: spherical_interpolation(start[name].numpy().reshape(-1), end[name].numpy().reshape(-1),
@@ -78,8 +86,9 @@ def run(args):
     # (TensorFlow's bf16 3D transposed convolutions without oneDNN) round a batch of one differently
     # from a larger batch, which after tanh moves pixels by up to ~15 levels, so a batched walk would
     # not end on the seeds' own videos.
-    videos = gan.generate_from_noise(noise, use_ema=not args.no_ema, batch_size=1)
+    videos = gan.generate_from_noise(noise, use_ema=not args.no_ema, batch_size=1, labels=label)
     video_io.write_samples(args.out, videos, fps=args.fps, columns=args.steps, format=chosen, scale=args.scale)
+    within = "" if label is None else f", class {class_name(label, args.model)}"
     print(f"keras-vgan interpolate: wrote {args.out} ({args.steps} points from seed {args.seeds[0]} "
-          f"to seed {args.seeds[1]}, {chosen})")
+          f"to seed {args.seeds[1]}{within}, {chosen})")
     return 0
