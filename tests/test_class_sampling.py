@@ -17,7 +17,7 @@ from PIL import Image
 
 from helpers import tiny_discriminator, tiny_gan, tiny_generator
 from keras_vgan import video_io
-from keras_vgan.callbacks import SampleGrid
+from keras_vgan.callbacks import SampleGrid, TensorBoardSamples
 from keras_vgan.callbacks.samples import generated_samples, sample_columns
 from keras_vgan.cli import main
 from keras_vgan.export import export_generator, signature_descriptions
@@ -134,6 +134,21 @@ def test_training_samples_have_a_row_per_class(gan, tmp_path):
     callback.set_model(gan)
     (path,) = callback.write_samples(1)
     assert Image.open(path).size == (2 * CELL - 1, 3 * CELL - 1)
+    board = TensorBoardSamples(str(tmp_path / "tensorboard"), num_videos=5, seed=3)
+    board.set_model(gan)
+    _, tiled = board.sample_gif()
+    np.testing.assert_array_equal(tiled, video_io.tile_videos(expected, columns=2))  # a row per class
+
+
+def test_a_class_name_without_class_names_json_asks_for_an_index(run_dir, tmp_path, capsys):
+    bare = tmp_path / "bare.keras"
+    bare.write_bytes((run_dir / "model.keras").read_bytes())
+    out = tmp_path / "out.png"
+    assert main(["sample", str(bare), "--class", "square", "--out", str(out)]) == 2
+    assert ("--class 'square' is not a class of this model; expected an index in [0, 3) (the model has no "
+            "class_names.json beside it") in capsys.readouterr().err
+    assert main(["sample", str(bare), "--class", "1", "--num", "1", "--out", str(out)]) == 0
+    assert "for each of 1 class (1)" in capsys.readouterr().out
 
 
 # Runs with TensorFlow alone, as a serving machine without keras_vgan (or Keras) does.

@@ -71,10 +71,10 @@ def resolve_classes(values, gan, model_path):
         try:
             label = int(value)
         except ValueError:
-            known = (f"one of {class_names}" if class_names is not None else
-                     f"an index (the model has no {CLASS_NAMES_FILENAME} beside it to name classes by)")
-            raise ValueError(f"--class {value!r} is not a class of this model; expected {known} "
-                             f"or an index in [0, {num_classes})") from None
+            known = (f"one of {class_names} or an index in [0, {num_classes})" if class_names is not None else
+                     f"an index in [0, {num_classes}) (the model has no {CLASS_NAMES_FILENAME} beside it "
+                     "to name classes by)")
+            raise ValueError(f"--class {value!r} is not a class of this model; expected {known}") from None
         if not 0 <= label < num_classes:
             raise ValueError(f"--class {value} is outside the model's labels; expected an index in "
                              f"[0, {num_classes})" + (f" or one of {class_names}" if class_names else ""))
@@ -97,7 +97,8 @@ def add_parser(subparsers):
                     "in VideoGAN.generate and in the exported SavedModel's sample signature. A class-conditional "
                     "model gives one row per class, each row the videos of VideoGAN.generate(NUM, seed=SEED, "
                     "labels=CLASS): every --class in the order given, or without --class every class in "
-                    "label order. The classes share the noise, so a column is one latent point in each class.")
+                    "label order (a .png grid, a row per video, shows them as blocks of --num rows). The "
+                    "classes share the noise, so a column is one latent point in each class.")
     parser.add_argument("model", metavar="MODEL", help="a .keras file or a run directory holding model.keras")
     parser.add_argument("--num", type=positive_int,
                         help="how many videos (default: 16); for a class-conditional model, how many of each "
@@ -133,7 +134,7 @@ def run(args):
         video_io.write_samples(args.out, videos, fps=args.fps, columns=per_class, format=chosen, scale=args.scale)
         names = ", ".join(class_name(label, args.model) for label in labels)
         print(f"keras-vgan sample: wrote {args.out} ({per_class} videos of {'x'.join(map(str, videos.shape[1:]))} "
-              f"for each of {len(labels)} classes ({names}), one row per class, seed {args.seed}, {chosen})")
+              f"for each of {len(labels)} {'class' if len(labels) == 1 else 'classes'} ({names}), one row per class, seed {args.seed}, {chosen})")
         return 0
     args.num = args.num or 16
     if args.streams:
