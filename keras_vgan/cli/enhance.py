@@ -58,23 +58,13 @@ def add_parser(subparsers):
 
 
 def restorer_geometry(gan):
-    """(scale, input channels, output channels) of a restorer; ValueError for any other model.
+    """(scale, input channels, output channels) of a restorer; ValueError for any other model."""
+    from keras_vgan.models.restorers import is_restorer, restoration_geometry
 
-    A restorer is a `TranslationGAN` without noise whose generator takes clips of
-    any length and size (the tiles) and has no more input than output channels
-    plus one.
-    """
-    from keras_vgan.models.translation import TranslationGAN
-
-    if not isinstance(gan, TranslationGAN) or gan.noise_spec.names or any(
-            size is not None for size in gan.condition_shape[:3]):
-        kind = type(gan).__name__
-        raise ValueError(f"the model is a {kind} of clips {_shape(gan)}, not a restorer; expected a run of "
-                         "`keras-vgan train --task enhance` (a fully convolutional restorer)")
-    generator = gan.generator_for_sampling(True)
-    probe = np.zeros((1, 2, 8, 8, gan.condition_shape[-1]), np.float32)
-    output = np.asarray(generator(probe, training=False))
-    return output.shape[2] // 8, gan.condition_shape[-1], output.shape[-1]
+    if not is_restorer(gan):
+        raise ValueError(f"the model is a {type(gan).__name__} of clips {_shape(gan)}, not a restorer; expected a "
+                         "run of `keras-vgan train --task enhance` (a fully convolutional restorer)")
+    return restoration_geometry(gan.generator)
 
 
 def _shape(gan):

@@ -136,4 +136,30 @@ def build_restoration_discriminator(frames, height, width, channels=1, scale=1, 
     return keras.Model([video, condition], logit, name=name)
 
 
-__all__ = ["build_restoration_discriminator", "build_restoration_generator"]
+def is_restorer(model):
+    """Whether `model` is a restorer: a `TranslationGAN` without noise whose generator takes clips of any size.
+
+    Example:
+    >>> from keras_vgan.models.translation import TranslationGAN
+    >>> is_restorer(TranslationGAN(build_restoration_generator(filters=4, residual_blocks=0)))
+    True
+    """
+    from keras_vgan.models.translation import TranslationGAN
+
+    return (isinstance(model, TranslationGAN) and not model.noise_spec.names
+            and all(size is None for size in model.condition_shape[:3]))
+
+
+def restoration_geometry(generator):
+    """(scale, condition channels, output channels) of a restorer's generator, read by running it once on zeros.
+
+    Example:
+    >>> restoration_geometry(build_restoration_generator(channels=3, scale=2, filters=4, residual_blocks=0))
+    (2, 3, 3)
+    """
+    condition_channels = int(generator.inputs[0].shape[-1])
+    output = generator(keras.ops.zeros((1, 1, 4, 4, condition_channels)), training=False)
+    return int(output.shape[2]) // 4, condition_channels, int(output.shape[-1])
+
+
+__all__ = ["build_restoration_discriminator", "build_restoration_generator", "is_restorer", "restoration_geometry"]
