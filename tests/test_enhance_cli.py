@@ -73,7 +73,7 @@ def test_enhance_super_resolves_and_compares(runs, video, tmp_path):
 def _error(capsys, argv, out):
     assert main(argv) == 2
     err = capsys.readouterr().err.strip()
-    assert err.startswith("keras-vgan enhance: error: ") and "\n" not in err, err
+    assert err.startswith(f"keras-vgan {argv[0]}: error: ") and "\n" not in err, err
     assert not os.path.exists(out)
     directory = os.path.dirname(out)
     if os.path.isdir(directory):
@@ -125,3 +125,9 @@ def test_a_failure_midway_leaves_no_partial_file(runs, video, tmp_path, capsys, 
     monkeypatch.setattr(keras_vgan.tiling, "enhance_frames", failing)
     out = str(tmp_path / "partial.mp4")
     assert "frame 3" in _error(capsys, ["enhance", runs["denoise"], video, "--out", out, "--quiet"], out)
+
+
+def test_predict_refuses_a_restorer_and_points_to_enhance(runs, video, tmp_path, capsys):
+    out = str(tmp_path / "future.mp4")
+    assert "keras-vgan enhance runs restorers" in _error(capsys, ["predict", runs["denoise"], video, "--out", out],
+                                                         out)
