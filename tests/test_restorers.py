@@ -93,3 +93,20 @@ def test_translation_gan_trains_a_restorer_and_translates_any_size():
     assert shown.shape == (2, 4, 16, 3 * 16 + 4, 1) and shown.dtype == np.uint8
     with pytest.raises(ValueError, match="expected \\(N, any, any, any, 1\\)"):
         model.translate(_clips(1, channels=3))
+
+
+@pytest.mark.parametrize("condition_channels", [None, 2])
+def test_the_baseline_stays_float32_under_mixed_precision(condition_channels):
+    # bfloat16 keeps 8 bits of mantissa: a baseline through it would be off by more than a grey level.
+    previous = keras.config.dtype_policy()
+    keras.config.set_dtype_policy("mixed_bfloat16")
+    try:
+        model = build_restoration_generator(4, 16, 16, 1, scale=2, filters=4, residual_blocks=1,
+                                            condition_channels=condition_channels)
+    finally:
+        keras.config.set_dtype_policy(previous)
+    condition = _clips(1, size=8, channels=condition_channels or 1)
+    output = np.asarray(model(condition))
+    assert output.dtype == np.float32
+    expected = tf.image.resize(condition[0, ..., :1], (16, 16)).numpy()[None]
+    np.testing.assert_allclose(output, expected, atol=1e-6)

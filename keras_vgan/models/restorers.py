@@ -83,7 +83,7 @@ def build_restoration_generator(frames=None, height=None, width=None, channels=1
     degraded = condition
     if condition_channels != channels:
         # The mask channel guides the network; the baseline is the masked frames themselves.
-        degraded = TakeChannels(channels, name="degraded_frames")(condition)
+        degraded = TakeChannels(channels, dtype="float32", name="degraded_frames")(condition)
     baseline = UpsampleFrames(scale, dtype="float32", name="baseline")(degraded) if scale > 1 else degraded
 
     x = layers.Conv3D(filters, 3, padding="same", name="stem")(condition)
