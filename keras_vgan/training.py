@@ -160,8 +160,8 @@ def model_batches(config, batches):
     if config.task == "enhance":
         from keras_vgan.datasets.degradations import degraded_pairs
 
-        batch_size = batches.element_spec.shape[0] if not isinstance(batches.element_spec, tuple) \
-            else batches.element_spec[0].shape[0]
+        spec = batches.element_spec[0] if isinstance(batches.element_spec, tuple) else batches.element_spec
+        batch_size = spec.shape[0] or config.batch_size  # static with drop_remainder, as make_training_dataset batches
         pairs = degraded_pairs(batches.unbatch(), config.make_degradation(), seed=config.seed)
         return pairs.batch(batch_size, drop_remainder=True).prefetch(tf.data.AUTOTUNE)
     return batches

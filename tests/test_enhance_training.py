@@ -86,3 +86,12 @@ def test_train_task_enhance_end_to_end(tmp_path):
 
     model = load_video_gan(str(run))
     assert model.translate(np.zeros((1, 3, 20, 24, 1), np.float32)).shape == (1, 3, 20, 24, 1)
+    # The trained run restores a real video, as a user would run it next.
+    import video_factory
+
+    video = video_factory.write_h264(str(tmp_path / "noisy.mp4"), num_frames=6, width=24, height=16)
+    out = tmp_path / "clean.mp4"
+    enhanced = subprocess.run([sys.executable, "-m", "keras_vgan.cli", "enhance", str(run), video, "--out", str(out),
+                               "--tile", "4", "16", "16", "--compare"], capture_output=True, text=True, timeout=300)
+    assert enhanced.returncode == 0, enhanced.stderr[-3000:]
+    assert out.is_file() and "wrote" in enhanced.stdout
