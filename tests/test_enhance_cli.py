@@ -95,7 +95,8 @@ def test_bad_input_is_one_line_exit_2_and_no_file(runs, video, tmp_path, capsys)
                                                  str(tmp_path / "out.png")], str(tmp_path / "out.png"))
     err = _error(capsys, ["enhance", runs["denoise"], video, "--out", out, "--tile", "4", "64", "64"], out)
     assert "smaller tile, e.g. --tile 4 32 48" in err
-    err = _error(capsys, ["enhance", runs["denoise"], video, "--out", out, "--tile", "4", "16", "16", "--overlap", "4", "4", "4"], out)
+    err = _error(capsys, ["enhance", runs["denoise"], video, "--out", out, "--tile", "4", "16", "16",
+                          "--overlap", "4", "4", "4"], out)
     assert "overlap" in err
 
 
