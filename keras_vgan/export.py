@@ -21,7 +21,14 @@ only for a stochastic model (noise inputs), whose noise is drawn as in
 `TranslationGAN.translate(context, seed=seed)`, so the outputs are those of
 `translate` (byte for byte on one machine, for up to `translate`'s batch of
 32 clips a call). `predict_uint8` serves decoded video frames directly.
-The metadata file (keras_vgan.json) says which: "task" is "generate" or "predict".
+A restorer (a fully convolutional `TranslationGAN`: degraded clip → clean clip,
+`keras-vgan train --task enhance`) gets instead
+    enhance(clip: float32 [N, T, h, w, C_in] in [-1, 1])   any T, h, w
+    enhance_uint8(clip: uint8 [N, T, h, w, C])              (not for inpainting: its mask is no pixel)
+both returning `{"videos": uint8 [N, T, h·scale, w·scale, C], "restored": float32 …}`:
+`videos` are the outputs of `translate(clip)`, `restored` the unrounded values
+in [-1, 1]-ish, to blend tiles of a long video (`keras_vgan.tiling`).
+The metadata file (keras_vgan.json) says which: "task" is "generate", "predict" or "enhance".
 
 Example:
 >>> export_generator(load_video_gan("runs/quickstart"), "exported/quickstart")  # doctest: +SKIP
@@ -192,6 +199,36 @@ class _ServingPredictor(tf.Module):
         self.predict_uint8 = predict_uint8
 
 
+class _ServingRestorer(tf.Module):
+    """A restorer's generator wrapped in `enhance` (and `enhance_uint8`); clips of any length and size."""
+
+    def __init__(self, generator, condition_channels, channels):
+        super().__init__(name="restorer")
+        self.generator = generator  # Tracked, so its variables are saved.
+        clip_spec = tf.TensorSpec((None, None, None, None, condition_channels), tf.float32, name="clip")
+
+        @tf.function(input_signature=[clip_spec])
+        def enhance(clip):
+            restored = tf.cast(self.generator(clip, training=False), tf.float32)
+            return {"videos": to_uint8(restored), "restored": restored}
+
+        self.enhance = enhance
+        self.enhance_uint8 = None
+        if condition_channels == channels:
+            @tf.function(input_signature=[tf.TensorSpec((None, None, None, None, channels), tf.uint8, name="clip")])
+            def enhance_uint8(clip):
+                return enhance(_uint8_to_unit_range(clip))
+
+            self.enhance_uint8 = enhance_uint8
+
+
+def _restorer_geometry(model):
+    """(scale, condition channels, channels) of a restorer `model`, or None for any other model."""
+    from keras_vgan.models.restorers import is_restorer, restoration_geometry
+
+    return restoration_geometry(model.generator) if is_restorer(model) else None
+
+
 def is_translation_model(model):
     """Whether `model` maps a condition clip to a clip (a `TranslationGAN`): it exports as `predict`."""
     return callable(getattr(model, "translate", None)) and getattr(model, "condition_shape", None) is not None
@@ -208,6 +245,16 @@ def signature_descriptions(model):
     >>> signature_descriptions(TranslationGAN(build_convlstm_predictor(4, 3, 16, 16, 1, filters=4)))["predict"]
     'context float32 [N, 4, 16, 16, 1] in [-1, 1] -> videos uint8 [N, 3, 16, 16, 1]'
     """
+    restorer = _restorer_geometry(model) if is_translation_model(model) else None
+    if restorer:
+        scale, condition_channels, channels = restorer
+        size = "T, h, w" if scale == 1 else f"T, h*{scale}, w*{scale}"
+        descriptions = {"enhance": f"clip float32 [N, T, h, w, {condition_channels}] in [-1, 1] -> videos uint8 "
+                                   f"[N, {size}, {channels}], restored float32 [N, {size}, {channels}]"}
+        if condition_channels == channels:
+            descriptions["enhance_uint8"] = f"clip uint8 [N, T, h, w, {channels}] -> videos uint8 " \
+                                            f"[N, {size}, {channels}], restored float32 [N, {size}, {channels}]"
+        return descriptions
     if is_translation_model(model):
         context, frames = _shape_text(model.condition_shape), _shape_text(model.video_shape)
         seed = ", seed int32" if model.noise_spec.names else ""
@@ -251,7 +298,8 @@ def export_generator(model, directory, use_ema=True, class_names=None):
         model: a `VideoGAN` (its EMA generator is exported when it has one and
             `use_ema`), or a generator `keras.Model` from noise (N, latent_dim),
             exported with `generate` and `sample`; or a `TranslationGAN`
-            (a frame predictor), exported with `predict` and `predict_uint8`.
+            (a frame predictor), exported with `predict` and `predict_uint8`, or a
+            restorer `TranslationGAN`, exported with `enhance` (and `enhance_uint8`).
         directory: a new or empty directory, or an earlier export, which is replaced.
         use_ema: export the EMA weights (the default) rather than the raw ones.
         class_names: a class-conditional model's classes by label (a run's
@@ -276,7 +324,18 @@ def export_generator(model, directory, use_ema=True, class_names=None):
     'exported/predictor'
     """
     directory, parent = check_export_target(directory)
-    if is_translation_model(model):
+    restorer = _restorer_geometry(model) if is_translation_model(model) else None
+    if restorer:
+        scale, condition_channels, channels = restorer
+        generator = model.generator_for_sampling(use_ema)
+        module = _ServingRestorer(generator, condition_channels, channels)
+        signatures = {"enhance": module.enhance}
+        if module.enhance_uint8 is not None:
+            signatures["enhance_uint8"] = module.enhance_uint8
+        metadata = {"task": "enhance", "scale": scale, "condition_channels": condition_channels,
+                    "channels": channels}
+        spec = model.noise_spec
+    elif is_translation_model(model):
         generator = model.generator_for_sampling(use_ema)
         module = _ServingPredictor(model, generator)
         signatures = {"predict": module.predict, "predict_uint8": module.predict_uint8}

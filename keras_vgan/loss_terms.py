@@ -166,13 +166,44 @@ class GradientDifference(LossTerm):
         return _per_example_mean(abs(fake_y - real_y)) + _per_example_mean(abs(fake_x - real_x))
 
 
-def reconstruction_terms(l1_weight=0.0, l2_weight=0.0, gradient_difference_weight=0.0):
+@keras.saving.register_keras_serializable(package="keras_vgan")
+class TemporalConsistency(LossTerm):
+    """L1 between the output's and the target's frame-to-frame changes: mean |(ŷ_t+1 − ŷ_t) − (y_t+1 − y_t)|.
+
+    A restorer that treats every frame on its own flickers: its errors change
+    from frame to frame even where the scene does not. This term asks the
+    output to change over time as the target does (no flow: for the small
+    motions of one clip the target's own differences already hold the
+    motion), so static regions stay static. Clips of one frame give 0.
+
+    Example:
+    >>> import tensorflow as tf
+    >>> still, flicker = tf.zeros([1, 3, 4, 4, 1]), tf.constant([0., 1., 0.])[None, :, None, None, None]
+    >>> float(TemporalConsistency()(still + flicker, still, None)[0])
+    1.0
+    """
+
+    name = "temporal_consistency"
+    network = "generator"
+
+    def __call__(self, fake_videos, real_videos, condition):
+        fake = keras.ops.cast(fake_videos, "float32")
+        real = keras.ops.cast(real_videos, "float32")
+        if fake.shape[1] is not None and fake.shape[1] < 2:
+            return keras.ops.zeros_like(fake[:, 0, 0, 0, 0])
+        fake_change, real_change = fake[:, 1:] - fake[:, :-1], real[:, 1:] - real[:, :-1]
+        return _per_example_mean(abs(fake_change - real_change))
+
+
+def reconstruction_terms(l1_weight=0.0, l2_weight=0.0, gradient_difference_weight=0.0, temporal_weight=0.0):
     """The reconstruction terms these weights ask for (0 asks for none).
 
     Example:
     >>> [term.name for term in reconstruction_terms(l1_weight=100.0, gradient_difference_weight=1.0)]
     ['l1_reconstruction', 'gradient_difference']
+    >>> [term.name for term in reconstruction_terms(l1_weight=1.0, temporal_weight=1.0)]
+    ['l1_reconstruction', 'temporal_consistency']
     """
     weighted = ((L1Reconstruction, l1_weight), (L2Reconstruction, l2_weight),
-                (GradientDifference, gradient_difference_weight))
+                (GradientDifference, gradient_difference_weight), (TemporalConsistency, temporal_weight))
     return [term(weight) for term, weight in weighted if weight]

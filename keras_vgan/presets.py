@@ -41,15 +41,30 @@ class TrainingConfig:
     height: int = option(64, "frame height in pixels (--size sets height and width)", kind="count")
     width: int = option(64, "frame width in pixels", kind="count")
     channels: int = option(1, "1 (grayscale) or 3 (RGB)", kind="count")
-    task: str = option("generate", "generate (noise -> clips, a VideoGAN) or predict (the first --context frames "
-                                   "-> the next --future, a TranslationGAN); --task predict starts from the "
-                                   "prediction preset")
+    task: str = option("generate", "generate (noise -> clips, a VideoGAN), predict (the first --context frames "
+                                   "-> the next --future, a TranslationGAN) or enhance (a --degradation of each clip "
+                                   "-> the clip, a TranslationGAN); --task predict and --task enhance start from "
+                                   "their own preset")
     context: int = option(10, "--task predict: frames the predictor reads", kind="count")
     future: int = option(10, "--task predict: frames it predicts (--frames must be context + future)", kind="count")
-    l1_weight: float = option(100.0, "--task predict: weight of the L1 reconstruction term (dominant)", kind="number")
-    l2_weight: float = option(0.0, "--task predict: weight of an L2 reconstruction term", kind="number")
-    gradient_difference_weight: float = option(0.0, "--task predict: weight of the gradient difference loss "
+    degradation: str = option(None, "--task enhance: what the model learns to undo: sr (downscaling by --scale), "
+                                    "denoise (Gaussian noise of --noise-sigma), denoise_poisson, deblock (H.264 at "
+                                    "--crf), inpaint, inpaint_scribbles or inpaint_dropped_frames")
+    scale: int = option(4, "--degradation sr: the downscaling factor, 2 or 4", kind="count")
+    noise_sigma: float = option(25.0, "--degradation denoise: noise standard deviation in [0, 255] levels",
+                                kind="number")
+    crf: int = option(35, "--degradation deblock: libx264's constant rate factor, 0-51", kind="integer")
+    degradation_options: dict = option(None, "a further degradation option, NAME=VALUE (repeatable), e.g. "
+                                             "blur_sigma=1.0 or sigma=[5,50] (a range drawn per clip)",
+                                       flag="--degradation-option", kind="pairs")
+    l1_weight: float = option(100.0, "--task predict/enhance: weight of the L1 reconstruction term (dominant)",
+                              kind="number")
+    l2_weight: float = option(0.0, "--task predict/enhance: weight of an L2 reconstruction term", kind="number")
+    gradient_difference_weight: float = option(0.0, "--task predict/enhance: weight of the gradient difference loss "
                                                     "(Mathieu et al. 2016)", kind="number")
+    temporal_weight: float = option(0.0, "--task predict/enhance: weight of the temporal consistency term (L1 "
+                                         "between output and target frame-to-frame changes, against flicker)",
+                                    kind="number")
     adversarial_weight: float = option(1.0, "weight of the adversarial loss in G's objective; 0 with --task "
                                             "predict trains on reconstruction alone (no discriminator)",
                                        kind="number")
@@ -97,6 +112,31 @@ class TrainingConfig:
         if isinstance(self.num_objects, list):  # from config.json
             self.num_objects = tuple(self.num_objects)
         self.model_options = dict(self.model_options or {})
+        # From the command line (NAME=VALUE pairs) or config.json (lists for ranges): ranges as tuples.
+        self.degradation_options = {name: tuple(value) if isinstance(value, list) else value
+                                    for name, value in dict(self.degradation_options or {}).items()}
+
+    # The degradation option each dedicated field stands for.
+    DEGRADATION_FIELDS = {"sr": ("scale", "scale"), "denoise": ("sigma", "noise_sigma"), "deblock": ("crf", "crf")}
+
+    def make_degradation(self):
+        """The `Degradation` of `task="enhance"`: `degradation` with its field (--scale, --noise-sigma, --crf)
+        and `degradation_options`; ValueError naming a bad value.
+
+        Example:
+        >>> TrainingConfig(task="enhance", model="restorer", degradation="sr", scale=2).make_degradation()
+        Downsample(scale=2, blur_sigma=0.0)
+        """
+        from keras_vgan.datasets.degradations import make_degradation
+
+        if self.degradation is None:
+            raise ValueError("degradation=None is not valid for task='enhance'; expected --degradation NAME "
+                             "(sr, denoise, deblock, inpaint, …)")
+        options = {}
+        if self.degradation in self.DEGRADATION_FIELDS:
+            option_name, field_name = self.DEGRADATION_FIELDS[self.degradation]
+            options[option_name] = getattr(self, field_name)
+        return make_degradation(self.degradation, **{**options, **self.degradation_options})
 
     def model_arguments(self):
         """The keyword options of `build_architecture`: the set fields and `model_options` (None = default)."""
@@ -134,10 +174,22 @@ class TrainingConfig:
             raise ValueError(f"frames={self.frames} is not valid with context={self.context} and "
                              f"future={self.future}; expected frames = context + future = "
                              f"{self.context + self.future}")
-        if self.task == "predict" and not (self.adversarial_weight or self.l1_weight or self.l2_weight
-                                           or self.gradient_difference_weight):
-            raise ValueError("adversarial_weight, l1_weight, l2_weight and gradient_difference_weight are all 0; "
-                             "expected at least one term to train on")
+        if self.task in ("predict", "enhance") and not (self.adversarial_weight or self.l1_weight or self.l2_weight
+                                                        or self.gradient_difference_weight or self.temporal_weight):
+            raise ValueError("adversarial_weight, l1_weight, l2_weight, gradient_difference_weight and "
+                             "temporal_weight are all 0; expected at least one term to train on")
+        if self.task == "enhance":
+            from keras_vgan.models.restorers import SCALES
+            from keras_vgan.models.zoo import restoration_geometry
+
+            degradation = self.make_degradation()
+            degradation.check_clip_shape((self.frames, self.height, self.width, self.channels))
+            scale, _ = restoration_geometry(degradation, self.frames, self.height, self.width, self.channels)
+            if scale not in SCALES:
+                raise ValueError(f"scale={scale} is not valid for the restorers; expected one of {list(SCALES)}")
+        elif self.degradation is not None or self.degradation_options:
+            raise ValueError(f"degradation={self.degradation!r} is not valid for task={self.task!r}; expected "
+                             "--task enhance with a degradation")
         if self.augment:
             from keras_vgan.diffaugment import DiffAugment
 
@@ -243,6 +295,23 @@ PRESETS = {
         context=10, future=10, height=64, width=64, channels=1, generator_filters=16, discriminator_filters=16,
         l1_weight=100.0, adversarial_weight=0.0, g_learning_rate=1e-3, beta_1=0.5, ema_decay=0.98,
         batch_size=16, epochs=8, steps_per_epoch=50, checkpoint_every=50, sample_every=2, num_samples=4,
+    ),
+    # Enhancement on built-in moving digits (8 frames of 32x32): a restorer that starts at the identity and
+    # learns the residual, L1 x 100 (dominant) + a temporal consistency term against flicker + a hinge
+    # adversary that sees the degraded input beside the output. `--task enhance` starts from the first.
+    "enhance-denoise-moving-digits": TrainingConfig(
+        task="enhance", model="restorer", degradation="denoise", noise_sigma=25.0, dataset="moving_digits",
+        num_videos=2048, frames=8, height=32, width=32, channels=1, generator_filters=16, discriminator_filters=16,
+        model_options={"residual_blocks": 4}, l1_weight=100.0, temporal_weight=10.0, adversarial_weight=1.0,
+        loss="hinge", g_learning_rate=5e-4, d_learning_rate=2e-4, beta_1=0.5, ema_decay=0.98, batch_size=16,
+        epochs=10, steps_per_epoch=50, checkpoint_every=50, sample_every=2, num_samples=4,
+    ),
+    "enhance-sr-moving-digits": TrainingConfig(
+        task="enhance", model="restorer", degradation="sr", scale=4, dataset="moving_digits", num_videos=2048,
+        frames=8, height=32, width=32, channels=1, generator_filters=16, discriminator_filters=16,
+        model_options={"residual_blocks": 4}, l1_weight=100.0, temporal_weight=10.0, adversarial_weight=1.0,
+        loss="hinge", g_learning_rate=5e-4, d_learning_rate=2e-4, beta_1=0.5, ema_decay=0.98, batch_size=16,
+        epochs=10, steps_per_epoch=50, checkpoint_every=50, sample_every=2, num_samples=4,
     ),
     # UCF-101 for a GPU cluster (README "Training on a cluster"): the train shards of `keras-vgan prepare
     # data/UCF-101 data/ucf101_16x64 --ucf101-split 1 --frames 16 --size 64` (data/ucf101_16x128 and --size 128

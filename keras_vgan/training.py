@@ -43,6 +43,8 @@ import json
 import os
 
 import keras
+import numpy as np
+import tensorflow as tf
 
 from keras_vgan import distribute
 from keras_vgan import precision as precision_policy
@@ -61,7 +63,7 @@ from keras_vgan.video_io import atomic_path
 
 
 def build_gan(config, num_classes=None):
-    """A compiled `VideoGAN` as `config` describes, or a `TranslationGAN` for `task="predict"`.
+    """A compiled `VideoGAN` as `config` describes, or a `TranslationGAN` for `task="predict"` or `"enhance"`.
 
     Set the precision policy first. A `config.conditional` model has
     `num_classes` classes: default, as many as the data has
@@ -82,19 +84,21 @@ def build_gan(config, num_classes=None):
                          "None")
     generator, discriminators = build_architecture(
         config.model, config.frames, config.height, config.width, config.channels,
-        context_frames=config.context if predicting else None, **options)
+        context_frames=config.context if predicting else None,
+        degradation=config.make_degradation() if config.task == "enhance" else None, **options)
     augment = None
     if config.augment:
         from keras_vgan.diffaugment import DiffAugment
 
         augment = DiffAugment(config.augment)
-    if predicting:
+    if config.task in ("predict", "enhance"):
         from keras_vgan.models.translation import TranslationGAN
 
         # adversarial_weight 0: the reconstruction-only baseline, with no discriminator to train.
         gan = TranslationGAN(generator, discriminators if config.adversarial_weight else None,
                              ema_decay=config.ema_decay, augment=augment)
-        loss_terms = reconstruction_terms(config.l1_weight, config.l2_weight, config.gradient_difference_weight)
+        loss_terms = reconstruction_terms(config.l1_weight, config.l2_weight, config.gradient_difference_weight,
+                                          config.temporal_weight)
     else:
         gan = VideoGAN(generator, discriminators, ema_decay=config.ema_decay, augment=augment)
         loss_terms = []
@@ -221,10 +225,33 @@ def training_dataset(config, clips=None, batch_size=None):
 
 
 def model_batches(config, batches):
-    """What the model trains on: the clip batches, or for `task="predict"` their (context, future) pairs."""
-    if config.task != "predict":
-        return batches
-    return context_future_pairs(batches, config.context, config.future)
+    """What the model trains on: the clip batches, or their (condition, target) pairs for a translation task.
+
+    `task="predict"`: (context, future). `task="enhance"`: (degraded, clean)
+    from `degraded_pairs`, which works on single clips: the shuffled, repeated
+    batches are unbatched, degraded and batched again at the same size. Each
+    clip the stream yields has its own index, so every epoch draws new noise,
+    masks or blur for the same clips, reproducibly from `config.seed`.
+    """
+    if config.task == "predict":
+        return context_future_pairs(batches, config.context, config.future)
+    if config.task == "enhance":
+        from keras_vgan.datasets.degradations import degraded_pairs
+
+        spec = batches.element_spec[0] if isinstance(batches.element_spec, tuple) else batches.element_spec
+        batch_size = spec.shape[0] or config.batch_size  # static with drop_remainder, as make_training_dataset batches
+        pairs = degraded_pairs(batches.unbatch(), config.make_degradation(), seed=config.seed)
+        return pairs.batch(batch_size, drop_remainder=True).prefetch(tf.data.AUTOTUNE)
+    return batches
+
+
+def degraded_examples(config, clips):
+    """The degraded clips of `task="enhance"` for these clean clips (N, T, H, W, C), as NumPy (the samples' inputs).
+
+    Clip i is degraded as `degraded_pairs` degrades the i-th clip under `config.seed`.
+    """
+    degradation = config.make_degradation()
+    return np.stack([degradation(clip, seed=config.seed, index=index).numpy() for index, clip in enumerate(clips)])
 
 
 def distributed_training_dataset(config, clips, strategy):
@@ -377,6 +404,10 @@ def _train(config, run_dir, verbose, extra_callbacks, strategy):
     if config.task == "predict":
         shown = first[:config.num_samples]
         sampler = showcase_sampler(shown[:, :config.context], shown[:, config.context:])
+    elif config.task == "enhance":
+        # Degraded | restored | truth, the degraded input at the output's size.
+        shown = first[:config.num_samples]
+        sampler = showcase_sampler(degraded_examples(config, shown), shown, layout="panels")
     run_outputs = [
         RealSamples(first, os.path.join(run_dir, "samples"), os.path.join(run_dir, "tensorboard", "real"),
                     num_videos=config.num_samples),

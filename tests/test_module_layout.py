@@ -4,6 +4,7 @@ import pytest
 
 from keras_vgan import atomic, export, saving, training, video_io
 from keras_vgan.cli import evaluate
+from keras_vgan.models import layers, predictors
 from keras_vgan.datasets import clip_options, decoding, files, opencv_clips, pipeline, skipping, sources, tensor_clips
 
 MOVED = [
@@ -20,6 +21,7 @@ MOVED = [
     (export, saving, ["MODEL_FILENAME", "load_video_gan", "resolve_model_path"]),
     (training, saving, ["save_model"]),
     (evaluate, saving, ["resolve_model_path"]),
+    (predictors, layers, ["DepthToSpace"]),
 ]
 
 

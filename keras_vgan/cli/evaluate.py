@@ -65,6 +65,9 @@ def run(args):
     model_path = resolve_model_path(args.model)
     resolve_weights(args.i3d_weights)  # Fail on missing weights before the slow parts.
     model = load_video_gan(model_path)
+    if any(n is None for n in model.video_shape):
+        raise ValueError(f"{args.model} holds a restorer, whose clips have no fixed size to sample; expected a "
+                         "generative model (keras-vgan enhance runs restorers)")
     frames, height, width, channels = (int(n) for n in model.video_shape)
     n = args.num_videos
     options = dict(batch_size=args.batch_size, model=None, weights=args.i3d_weights, verbose="auto")

@@ -1,7 +1,8 @@
 """`keras-vgan export`: the generator as a TensorFlow SavedModel, servable without keras_vgan.
 
 A noise → clip model gets the signatures generate(noise) and sample(num_videos, seed); a frame
-predictor (TranslationGAN) gets predict(context[, seed]) and predict_uint8(context[, seed]).
+predictor (TranslationGAN) gets predict(context[, seed]) and predict_uint8(context[, seed]); a
+restorer (--task enhance) gets enhance(clip) of any size, and enhance_uint8(clip) unless it inpaints.
 
 Usage:
     keras-vgan export runs/quickstart exported/quickstart

@@ -101,6 +101,9 @@ def run(args):
     if not isinstance(gan, TranslationGAN):
         raise ValueError(f"{args.model} holds a {type(gan).__name__}, which is not a frame predictor; expected "
                          "a TranslationGAN (a run trained with a frame predictor)")
+    if any(n is None for n in gan.condition_shape):
+        raise ValueError(f"{args.model} holds a restorer (a degraded clip in, the clean clip out), not a frame "
+                         "predictor; expected a run of --task predict (keras-vgan enhance runs restorers)")
     context_frames, height, width, channels = gan.condition_shape
     horizon = gan.video_shape[0] - (context_frames if echoes_context(gan) else 0)
     first = read_first_frames(args.input, context_frames + horizon, height, width, channels, args.frame_step)

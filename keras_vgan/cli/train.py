@@ -25,6 +25,7 @@ def _pair(text):
 
 
 PREDICTION_PRESET = "predict-moving-digits"
+ENHANCEMENT_PRESET = "enhance-denoise-moving-digits"
 PARSERS = {"count": positive_int, "integer": int, "number": non_negative_float, "text": str, "pairs": _pair}
 
 
@@ -58,7 +59,7 @@ def add_parser(subparsers):
                                    epilog=_architecture_list(), formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--preset",
                         help=f"named configuration to start from: {', '.join(PRESETS)} (default: quickstart, or "
-                             f"{PREDICTION_PRESET} with --task predict)")
+                             f"{PREDICTION_PRESET} with --task predict, {ENHANCEMENT_PRESET} with --task enhance)")
     parser.add_argument("--size", type=positive_int, help="frame height and width in pixels")
     parser.add_argument("--output", default="runs", help="parent directory of run directories (default: runs)")
     parser.add_argument("--name", help="run directory name (default: the preset's name, or the --data folder's, "
@@ -80,7 +81,7 @@ def preset_name(args):
     """The preset a run starts from: --preset, else the quickstart (or the prediction preset for --task predict)."""
     if args.preset:
         return args.preset
-    return PREDICTION_PRESET if args.task == "predict" else "quickstart"
+    return {"predict": PREDICTION_PRESET, "enhance": ENHANCEMENT_PRESET}.get(args.task, "quickstart")
 
 
 def config_from_args(args):
@@ -88,9 +89,10 @@ def config_from_args(args):
 
     config = get_preset(preset_name(args))
     overrides = {field.name: getattr(args, field.name) for field in _training_fields()}
-    if overrides.get("model_options") is not None:
-        # Options given on the command line add to (and override) the preset's.
-        overrides["model_options"] = {**config.model_options, **dict(overrides["model_options"])}
+    for pairs in ("model_options", "degradation_options"):
+        if overrides.get(pairs) is not None:
+            # Options given on the command line add to (and override) the preset's.
+            overrides[pairs] = {**getattr(config, pairs), **dict(overrides[pairs])}
     if args.size:
         overrides.update(height=args.size, width=args.size)
     if args.data:

@@ -132,7 +132,8 @@ class VideoGAN(keras.Model):
         if self.ema_decay is not None:
             self.ema_generator = keras.models.clone_model(generator)
             self.ema_generator.set_weights(generator.get_weights())
-        self.video_shape = tuple(int(d) for d in generator.outputs[0].shape[1:])
+        # None where the generator takes any size (a fully convolutional restorer).
+        self.video_shape = tuple(None if d is None else int(d) for d in generator.outputs[0].shape[1:])
         self.built = True
 
     @property
@@ -233,7 +234,9 @@ class VideoGAN(keras.Model):
 
     def _layers_with_losses(self, network):
         # Activity losses exist only after a call: probe one example to learn who adds them.
-        probe = {tensor.name: tf.zeros([1] + list(tensor.shape[1:]), tensor.dtype) for tensor in network.inputs}
+        # A size left open (a fully convolutional network) is probed at 8, which every such network takes.
+        probe = {tensor.name: tf.zeros([1] + [8 if d is None else d for d in tensor.shape[1:]], tensor.dtype)
+                 for tensor in network.inputs}
         network([probe[name] for name in _input_names(network)] if len(probe) > 1 else next(iter(probe.values())),
                 training=False)
         return [layer for layer in network.layers if layer.losses]

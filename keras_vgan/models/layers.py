@@ -8,7 +8,7 @@ import keras
 import tensorflow as tf
 from keras import ops
 
-from keras_vgan.validation import check_positive_int
+from keras_vgan.validation import check_int, check_positive_int
 
 
 def _check_video_rank(layer, shape):
@@ -262,5 +262,100 @@ class MaskComposite(keras.layers.Layer):
         return input_shape[1]
 
 
-__all__ = ["FactorizedSelfAttention", "FrameDistributed", "MaskComposite", "MaskSparsity", "SampleFrames",
-           "SumOverFrames"]
+@keras.saving.register_keras_serializable(package="keras_vgan")
+class DepthToSpace(keras.layers.Layer):
+    """(N, T, h, w, b·b·C) → (N, T, h·b, w·b, C): sub-pixel upsampling (Shi et al. 2016) of every frame.
+
+    Example:
+    >>> DepthToSpace(2)(keras.ops.ones((1, 3, 4, 4, 8))).shape
+    TensorShape([1, 3, 8, 8, 2])
+    """
+
+    def __init__(self, block_size, **kwargs):
+        super().__init__(**kwargs)
+        self.block_size = check_int("block_size", block_size, minimum=1)
+
+    def call(self, inputs):
+        block, shape = self.block_size, ops.shape(inputs)
+        channels = inputs.shape[-1] // (block * block)
+        x = ops.reshape(inputs, (shape[0], shape[1], shape[2], shape[3], block, block, channels))
+        x = ops.transpose(x, (0, 1, 2, 4, 3, 5, 6))
+        return ops.reshape(x, (shape[0], shape[1], shape[2] * block, shape[3] * block, channels))
+
+    def compute_output_shape(self, input_shape):
+        block = self.block_size
+        scaled = [None if side is None else side * block for side in input_shape[2:4]]
+        return (input_shape[0], input_shape[1], *scaled, input_shape[4] // (block * block))
+
+    def get_config(self):
+        return {**super().get_config(), "block_size": self.block_size}
+
+
+@keras.saving.register_keras_serializable(package="keras_vgan")
+class UpsampleFrames(keras.layers.Layer):
+    """(N, T, H, W, C) → (N, T, H·s, W·s, C): every frame resized by an integer factor, any T, H and W.
+
+    For clips whose frame count and size are unknown when the model is built
+    (fully convolutional restorers): frames are folded into the batch with
+    their dynamic shape, which `FrameDistributed` (static inner shape) cannot.
+    `interpolation` is "bilinear" (half-pixel centres, as `tf.image.resize`)
+    or "nearest"; scale 1 is the identity.
+
+    Example:
+    >>> UpsampleFrames(2)(keras.ops.ones((1, 3, 4, 5, 2))).shape
+    TensorShape([1, 3, 8, 10, 2])
+    """
+
+    def __init__(self, scale, interpolation="bilinear", **kwargs):
+        super().__init__(**kwargs)
+        self.scale = check_int("scale", scale, minimum=1)
+        if interpolation not in ("bilinear", "nearest"):
+            raise ValueError(f"interpolation={interpolation!r} is not valid; expected 'bilinear' or 'nearest'")
+        self.interpolation = interpolation
+
+    def call(self, inputs):
+        if self.scale == 1:
+            return inputs
+        shape = tf.shape(inputs)
+        frames = tf.reshape(inputs, tf.concat([[-1], shape[2:]], axis=0))
+        method = tf.image.ResizeMethod.BILINEAR if self.interpolation == "bilinear" else \
+            tf.image.ResizeMethod.NEAREST_NEIGHBOR
+        resized = tf.image.resize(frames, shape[2:4] * self.scale, method=method)
+        resized = tf.cast(resized, inputs.dtype)
+        return tf.reshape(resized, tf.concat([shape[:2], shape[2:4] * self.scale, shape[4:]], axis=0))
+
+    def compute_output_shape(self, input_shape):
+        scaled = [None if side is None else side * self.scale for side in input_shape[2:4]]
+        return (input_shape[0], input_shape[1], *scaled, input_shape[4])
+
+    def get_config(self):
+        return {**super().get_config(), "scale": self.scale, "interpolation": self.interpolation}
+
+
+@keras.saving.register_keras_serializable(package="keras_vgan")
+class TakeChannels(keras.layers.Layer):
+    """(…, C) → (…, count): the first `count` channels (an inpainting condition without its mask channel).
+
+    A layer rather than a Lambda, so a model using it loads without `safe_mode=False`.
+
+    Example:
+    >>> TakeChannels(1)(keras.ops.ones((2, 3, 4, 4, 2))).shape
+    TensorShape([2, 3, 4, 4, 1])
+    """
+
+    def __init__(self, count, **kwargs):
+        super().__init__(**kwargs)
+        self.count = check_int("count", count, minimum=1)
+
+    def call(self, inputs):
+        return inputs[..., :self.count]
+
+    def compute_output_shape(self, input_shape):
+        return (*input_shape[:-1], self.count)
+
+    def get_config(self):
+        return {**super().get_config(), "count": self.count}
+
+
+__all__ = ["DepthToSpace", "FactorizedSelfAttention", "FrameDistributed", "MaskComposite", "MaskSparsity",
+           "SampleFrames", "SumOverFrames", "TakeChannels", "UpsampleFrames"]

@@ -19,8 +19,13 @@ import keras
 from keras import layers, ops
 
 from keras_vgan.models.discriminators import video_discriminator_layers
+<<<<<<< HEAD
 from keras_vgan.models.image_networks import build_frame_discriminator
 from keras_vgan.models.layers import FrameDistributed
+=======
+# DepthToSpace lives in layers.py (the restorers use it too); imported here, where it was first defined.
+from keras_vgan.models.layers import DepthToSpace, FrameDistributed  # noqa: F401
+>>>>>>> enhance-task
 from keras_vgan.models.layout import image_layout
 from keras_vgan.noise import CONDITION_INPUT
 from keras_vgan.validation import check_int, check_positive_ints
@@ -138,35 +143,6 @@ class WarpFrames(keras.layers.Layer):
 
     def get_config(self):
         return {**super().get_config(), "scale_by_step": self.scale_by_step}
-
-
-@keras.saving.register_keras_serializable(package="keras_vgan")
-class DepthToSpace(keras.layers.Layer):
-    """(N, T, h, w, b·b·C) → (N, T, h·b, w·b, C): sub-pixel upsampling (Shi et al. 2016) of every frame.
-
-    Example:
-    >>> DepthToSpace(2)(keras.ops.ones((1, 3, 4, 4, 8))).shape
-    TensorShape([1, 3, 8, 8, 2])
-    """
-
-    def __init__(self, block_size, **kwargs):
-        super().__init__(**kwargs)
-        self.block_size = check_int("block_size", block_size, minimum=1)
-
-    def call(self, inputs):
-        block, shape = self.block_size, ops.shape(inputs)
-        channels = inputs.shape[-1] // (block * block)
-        x = ops.reshape(inputs, (shape[0], shape[1], shape[2], shape[3], block, block, channels))
-        x = ops.transpose(x, (0, 1, 2, 4, 3, 5, 6))
-        return ops.reshape(x, (shape[0], shape[1], shape[2] * block, shape[3] * block, channels))
-
-    def compute_output_shape(self, input_shape):
-        block = self.block_size
-        scaled = [None if side is None else side * block for side in input_shape[2:4]]
-        return (input_shape[0], input_shape[1], *scaled, input_shape[4] // (block * block))
-
-    def get_config(self):
-        return {**super().get_config(), "block_size": self.block_size}
 
 
 def causal_conv3d(x, filters, name, kernel_time=3, dilation=1, strides=(1, 1, 1), activation="relu"):

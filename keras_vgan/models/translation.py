@@ -56,7 +56,9 @@ class TranslationGAN(VideoGAN):
             raise ValueError(f"generator {generator.name!r} has no {self.condition_input!r} input; a translation "
                              f"model needs one for its condition (expected inputs named {self.condition_input!r} "
                              f"and optional noise)")
-        self.condition_shape = tuple(int(d) for d in _input(generator, self.condition_input).shape[1:])
+        # None where the generator takes any size: a fully convolutional restorer runs on any clip or tile.
+        self.condition_shape = tuple(None if d is None else int(d)
+                                     for d in _input(generator, self.condition_input).shape[1:])
 
     def _unpack(self, data):
         if not isinstance(data, (tuple, list)) or len(data) != 2:
@@ -78,9 +80,11 @@ class TranslationGAN(VideoGAN):
         condition = np.asarray(condition)
         if condition.dtype == np.uint8:
             condition = condition.astype(np.float32) / 127.5 - 1.0
-        if tuple(condition.shape[1:]) != self.condition_shape:
+        if condition.ndim != len(self.condition_shape) + 1 or any(
+                expected is not None and size != expected
+                for size, expected in zip(condition.shape[1:], self.condition_shape)):
             raise ValueError(f"condition of shape {tuple(condition.shape)} is not valid for this model; expected "
-                             f"(N, {', '.join(str(d) for d in self.condition_shape)})")
+                             f"(N, {', '.join('any' if d is None else str(d) for d in self.condition_shape)})")
         batch_size = check_positive_int("batch_size", batch_size)
         count = condition.shape[0]
         noise = self.sample_noise(count, seed) if self.noise_spec.names else {}
@@ -94,17 +98,33 @@ class TranslationGAN(VideoGAN):
         return np.concatenate(outputs, axis=0)
 
 
-    def showcase(self, condition, target, seed=None, use_ema=True):
-        """Each example's truth beside its output, as uint8 videos (N, T, H, 2W + 2, C) for the sample grids.
+    def showcase(self, condition, target, seed=None, use_ema=True, layout="time"):
+        """Each example's truth beside its output, as uint8 videos for the sample grids.
 
-        Left: the condition's frames then the target's; right: the same
-        condition frames then the model's output, after a 2-pixel white
-        separator. For a predictor that reads as context → true future | context
-        → predicted future; a row of the PNG grid is one example.
+        `layout="time"` (N, T_c + T, 2W + 2, C): left, the condition's frames
+        then the target's; right, the same condition frames then the model's
+        output, after a 2-pixel white separator. For a predictor that reads as
+        context → true future | context → predicted future. A condition of
+        another frame size shows the output alone on the right.
+
+        `layout="panels"` (N, T, 3W + 4, C), for restorers: degraded | restored
+        | truth. The degraded clip is shown at the output's size (nearest
+        upsampling of a low-resolution input) and without an inpainting mask
+        channel. A row of the PNG grid is one example.
+
+        Example:
+        >>> model.showcase(degraded, clean, layout="panels").shape  # doctest: +SKIP
+        (4, 4, 16, 52, 1)
         """
+        if layout not in ("time", "panels"):
+            raise ValueError(f"layout={layout!r} is not valid; expected 'time' or 'panels'")
         condition, target = np.asarray(condition, np.float32), np.asarray(target, np.float32)
         output = self.translate(condition, seed=seed, use_ema=use_ema)
         condition, target = to_uint8(condition).numpy(), to_uint8(target).numpy()
+        if layout == "panels":
+            shown = _at_size(condition[..., :target.shape[-1]], target.shape[2:4])
+            separator = np.full(target.shape[:3] + (2,) + target.shape[4:], 255, np.uint8)
+            return np.concatenate([shown, separator, output, separator, target], axis=3)
         if condition.shape[2:] != output.shape[2:]:
             # A condition of another size (a low-resolution input) shows the output alone.
             truth, predicted = target, output
@@ -115,7 +135,7 @@ class TranslationGAN(VideoGAN):
         return np.concatenate([truth, separator, predicted], axis=3)
 
 
-def showcase_sampler(condition, target):
+def showcase_sampler(condition, target, layout="time"):
     """A `sampler` for `SampleGrid`/`TensorBoardSamples`: `TranslationGAN.showcase` of these fixed examples.
 
     Example:
@@ -124,9 +144,21 @@ def showcase_sampler(condition, target):
     condition, target = np.asarray(condition, np.float32), np.asarray(target, np.float32)
 
     def sampler(model, num_videos, seed, use_ema):
-        return model.showcase(condition[:num_videos], target[:num_videos], seed=seed, use_ema=use_ema)
+        return model.showcase(condition[:num_videos], target[:num_videos], seed=seed, use_ema=use_ema,
+                              layout=layout)
 
     return sampler
+
+
+def _at_size(videos, size):
+    """uint8 videos (N, T, h, w, C) at frames of `size` (H, W), by nearest upsampling (integer factors)."""
+    height, width = videos.shape[2:4]
+    if (height, width) == tuple(size):
+        return videos
+    if size[0] % height or size[1] % width:
+        raise ValueError(f"frames of {height}x{width} do not upsample to {size[0]}x{size[1]}; expected integer "
+                         "factors")
+    return videos.repeat(size[0] // height, axis=2).repeat(size[1] // width, axis=3)
 
 
 def _input(model, name):

@@ -25,13 +25,18 @@ from keras_vgan.models.generators import build_video_generator
 from keras_vgan.models.mocogan import build_image_discriminator, build_mocogan_generator
 from keras_vgan.models.predictors import (build_convlstm_predictor, build_prediction_discriminator,
                                           build_unet_predictor)
+from keras_vgan.models.restorers import build_restoration_discriminator, build_restoration_generator
 from keras_vgan.models.tgan import build_tgan_generator
 from keras_vgan.models.vgan import build_vgan_generator
 
 
+<<<<<<< HEAD
 TASKS = ("generate", "predict")
 # The option that makes an architecture class-conditional (None or 0: unconditional).
 CONDITIONAL_OPTION = "num_classes"
+=======
+TASKS = ("generate", "predict", "enhance")
+>>>>>>> enhance-task
 
 
 @dataclasses.dataclass(frozen=True)
@@ -43,9 +48,10 @@ class Architecture:
         summary: one line: what it is and when to pick it.
         build: `(frames, height, width, channels, **options) -> (generator, [discriminators])`;
             a "predict" architecture's builder takes `context_frames` fifth (the clip's first
-            frames, which it reads; it predicts the rest).
-        task: "generate" (noise → clip, trained by `VideoGAN`) or "predict" (context → future,
-            trained by `TranslationGAN`).
+            frames, which it reads; it predicts the rest); an "enhance" architecture's builder takes
+            the `Degradation` fifth (its scale and condition channels follow from it).
+        task: "generate" (noise → clip, trained by `VideoGAN`), "predict" (context → future,
+            trained by `TranslationGAN`) or "enhance" (degraded clip → clean clip, `TranslationGAN`).
     """
 
     name: str
@@ -56,7 +62,7 @@ class Architecture:
     @property
     def options(self):
         """{option name: default} of the builder's keyword options."""
-        fixed = 5 if self.task == "predict" else 4  # the clip's shape (and the context length)
+        fixed = 4 if self.task == "generate" else 5  # the clip's shape (and the context length or degradation)
         parameters = list(inspect.signature(self.build).parameters.values())[fixed:]
         return {p.name: p.default for p in parameters}
 
@@ -110,6 +116,7 @@ def check_options(name, options):
     return options
 
 
+<<<<<<< HEAD
 def conditional_architectures():
     """The names of the architectures that take `num_classes` (a class-conditional form).
 
@@ -121,6 +128,9 @@ def conditional_architectures():
 
 
 def build_architecture(name, frames, height, width, channels, context_frames=None, **options):
+=======
+def build_architecture(name, frames, height, width, channels, context_frames=None, degradation=None, **options):
+>>>>>>> enhance-task
     """`(generator, [discriminators])` of architecture `name` at this video size.
 
     For a "predict" architecture `frames` is the whole clip and
@@ -142,7 +152,18 @@ def build_architecture(name, frames, height, width, channels, context_frames=Non
             raise ValueError(f"context_frames={context_frames!r} is not valid for the predictor {name!r} on clips "
                              f"of {frames} frames; expected 1 to {frames - 1} (the rest are predicted)")
         generator, discriminators = architecture.build(frames, height, width, channels, context_frames, **options)
+    elif architecture.task == "enhance":
+        from keras_vgan.datasets.degradations import as_degradation
+
+        if degradation is None:
+            raise ValueError(f"degradation=None is not valid for the restorer {name!r}; expected a degradation "
+                             "(e.g. 'sr', 'denoise', 'deblock', 'inpaint') whose output it restores")
+        generator, discriminators = architecture.build(frames, height, width, channels,
+                                                       as_degradation(degradation), **options)
     else:
+        if degradation is not None:
+            raise ValueError(f"degradation={degradation!r} is not valid for {name!r}, which generates whole "
+                             "clips from noise; expected a restorer (task 'enhance')")
         if context_frames is not None:
             raise ValueError(f"context_frames={context_frames!r} is not valid for {name!r}, which generates "
                              "whole clips from noise; expected a predictor (task 'predict')")
@@ -263,3 +284,42 @@ def unet3d(frames, height, width, channels, context_frames, latent_dim=0, genera
            discriminator_filters=32, discriminator_normalization="spectral", discriminator_pool_space=False):
     return _predictor(build_unet_predictor, frames, height, width, channels, context_frames, latent_dim,
                       generator_filters, discriminator_filters, discriminator_normalization, discriminator_pool_space)
+
+
+def restoration_geometry(degradation, frames, height, width, channels):
+    """(scale, condition_channels) of a restorer of `degradation`'s output for clips of this shape.
+
+    Example:
+    >>> from keras_vgan.datasets.degradations import make_degradation
+    >>> restoration_geometry(make_degradation("sr", scale=2), 4, 16, 16, 1)
+    (2, 1)
+    >>> restoration_geometry(make_degradation("inpaint"), 4, 16, 16, 3)
+    (1, 4)
+    """
+    condition = degradation.condition_shape((frames, height, width, channels))
+    scale = height // condition[1]
+    if condition[1] * scale != height or condition[2] * scale != width:
+        raise ValueError(f"degradation {degradation!r} gives conditions of {condition[1]}x{condition[2]} for "
+                         f"frames of {height}x{width}; expected an integer downscaling of both sides")
+    return scale, condition[3]
+
+
+@register_architecture(
+    "restorer",
+    "Enhancement (super-resolution, denoising, deblocking, inpainting): a fully convolutional 3D residual "
+    "network whose output is the (upsampled) input plus a zero-initialised residual, so it starts at the "
+    "bilinear/identity baseline; a discriminator of the output with its degraded input.",
+    task="enhance")
+def restorer(frames, height, width, channels, degradation, generator_filters=32, residual_blocks=4,
+             discriminator_filters=32, discriminator_normalization="spectral", latent_dim=0):
+    if latent_dim:
+        raise ValueError(f"latent_dim={latent_dim!r} is not valid for the restorer, which takes no noise; "
+                         "expected 0 or unset")
+    scale, condition_channels = restoration_geometry(degradation, frames, height, width, channels)
+    generator = build_restoration_generator(frames, height, width, channels, scale=scale, filters=generator_filters,
+                                            residual_blocks=residual_blocks, condition_channels=condition_channels)
+    discriminator = build_restoration_discriminator(frames, height, width, channels, scale=scale,
+                                                    condition_channels=condition_channels,
+                                                    base_filters=discriminator_filters,
+                                                    normalization=discriminator_normalization)
+    return generator, [discriminator]

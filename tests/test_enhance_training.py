@@ -1,0 +1,97 @@
+"""Training restorers: the temporal consistency term, TrainingConfig(task="enhance"), the data path, the CLI."""
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from keras_vgan.loss_terms import TemporalConsistency, reconstruction_terms
+from keras_vgan.presets import PRESETS, TrainingConfig, get_preset
+from keras_vgan.training import build_gan, degraded_examples, model_batches
+
+TINY = dict(frames=4, height=16, width=16, generator_filters=4, discriminator_filters=4,
+            model_options={"residual_blocks": 1}, batch_size=2, num_samples=2)
+
+
+def test_temporal_consistency_is_zero_for_the_target_and_sees_flicker_only():
+    target = tf.random.stateless_uniform([2, 4, 8, 8, 1], [0, 0], -1, 1)
+    term = TemporalConsistency()
+    np.testing.assert_allclose(term(target, target, None).numpy(), 0.0)
+    # A constant offset is wrong in every frame but does not flicker: no temporal error.
+    np.testing.assert_allclose(term(target + 0.3, target, None).numpy(), 0.0, atol=1e-6)
+    flicker = target + tf.constant([0.0, 0.2, 0.0, 0.2])[None, :, None, None, None]
+    np.testing.assert_allclose(term(flicker, target, None).numpy(), [0.2, 0.2], atol=1e-6)
+    assert term(target[:, :1], target[:, :1], None).shape == (2,)
+    assert [t.name for t in reconstruction_terms(temporal_weight=2.0)] == ["temporal_consistency"]
+
+
+def test_enhance_config_makes_its_degradation_and_checks_it():
+    config = get_preset("enhance-sr-moving-digits").replace(scale=2, degradation_options={"blur_sigma": [0.5, 1]})
+    assert config.validate().make_degradation().get_config() == {"scale": 2, "blur_sigma": (0.5, 1)}
+    # Through config.json, a range stays a range.
+    again = TrainingConfig.from_dict(json.loads(config.to_json()))
+    assert again.make_degradation() == config.make_degradation()
+    with pytest.raises(ValueError, match="degradation=None"):
+        TrainingConfig(task="enhance", model="restorer").validate()
+    with pytest.raises(ValueError, match="height=32 is not divisible by scale=3"):
+        get_preset("enhance-sr-moving-digits").replace(scale=3).validate()
+    with pytest.raises(ValueError, match="scale=8 is not valid for the restorers; expected one of \\[1, 2, 4\\]"):
+        get_preset("enhance-sr-moving-digits").replace(scale=8).validate()
+    with pytest.raises(ValueError, match="crf=60"):
+        get_preset("enhance-denoise-moving-digits").replace(degradation="deblock", crf=60).validate()
+    with pytest.raises(ValueError, match="degradation='denoise' is not valid for task='generate'"):
+        get_preset("quickstart").replace(degradation="denoise").validate()
+    with pytest.raises(ValueError, match="is a 'enhance' architecture"):
+        get_preset("conv3d").replace(model="restorer").validate()
+    assert PRESETS["enhance-denoise-moving-digits"].validate().task == "enhance"
+
+
+@pytest.mark.parametrize("degradation, condition", [("sr", (2, 4, 4, 4, 1)), ("inpaint", (2, 4, 16, 16, 2))])
+def test_enhance_batches_are_degraded_pairs_and_the_gan_trains_on_them(degradation, condition):
+    config = get_preset("enhance-denoise-moving-digits").replace(degradation=degradation, **TINY)
+    clips = tf.data.Dataset.from_tensor_slices(tf.random.stateless_uniform([6, 4, 16, 16, 1], [0, 1], -1, 1))
+    batches = model_batches(config, clips.repeat().batch(2, drop_remainder=True))
+    degraded, clean = next(iter(batches))
+    assert degraded.shape == condition and clean.shape == (2, 4, 16, 16, 1)
+    gan = build_gan(config)
+    history = gan.fit(batches, epochs=1, steps_per_epoch=1, verbose=0)
+    assert {"l1_reconstruction", "temporal_consistency", "d_loss"} <= set(history.history)
+    shown = degraded_examples(config, clean.numpy())
+    np.testing.assert_array_equal(shown, degraded.numpy())  # the same draw as the training stream's first clips
+    assert gan.showcase(shown, clean.numpy(), layout="panels").shape == (2, 4, 16, 3 * 16 + 4, 1)
+
+
+def test_train_task_enhance_end_to_end(tmp_path):
+    run = tmp_path / "runs" / "tiny-denoise"
+    result = subprocess.run(
+        [sys.executable, "-m", "keras_vgan.cli", "train", "--task", "enhance", "--degradation", "denoise",
+         "--noise-sigma", "30", "--frames", "4", "--size", "16", "--generator-filters", "4",
+         "--discriminator-filters", "4", "--model-option", "residual_blocks=1", "--temporal-weight", "1",
+         "--num-videos", "8", "--batch-size", "2", "--epochs", "1", "--steps-per-epoch", "2", "--num-samples", "2",
+         "--sample-every", "1", "--output", str(tmp_path / "runs"), "--name", "tiny-denoise", "--quiet"],
+        capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-3000:]
+    for name in ("model.keras", "config.json", "samples/epoch_0001.png", "samples/real.png"):
+        assert (run / name).is_file(), name
+    saved = json.loads((run / "config.json").read_text())
+    assert (saved["task"], saved["degradation"], saved["noise_sigma"]) == ("enhance", "denoise", 30.0)
+    from PIL import Image
+
+    grid = Image.open(run / "samples" / "epoch_0001.png")  # degraded | restored | truth, a frame per column
+    assert grid.size[0] >= 4 * (3 * 16 + 4)
+    from keras_vgan.saving import load_video_gan
+
+    model = load_video_gan(str(run))
+    assert model.translate(np.zeros((1, 3, 20, 24, 1), np.float32)).shape == (1, 3, 20, 24, 1)
+    # The trained run restores a real video, as a user would run it next.
+    import video_factory
+
+    video = video_factory.write_h264(str(tmp_path / "noisy.mp4"), num_frames=6, width=24, height=16)
+    out = tmp_path / "clean.mp4"
+    enhanced = subprocess.run([sys.executable, "-m", "keras_vgan.cli", "enhance", str(run), video, "--out", str(out),
+                               "--tile", "4", "16", "16", "--compare"], capture_output=True, text=True, timeout=300)
+    assert enhanced.returncode == 0, enhanced.stderr[-3000:]
+    assert out.is_file() and "wrote" in enhanced.stdout
