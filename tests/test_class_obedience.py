@@ -5,8 +5,8 @@ import json
 import numpy as np
 import pytest
 
-from keras_vgan.metrics import class_obedience as obedience_module
-from keras_vgan.metrics.class_obedience import (
+from keras_vgan.metrics import obedience as obedience_module
+from keras_vgan.metrics.obedience import (
     build_video_classifier,
     check_classes,
     class_obedience,
@@ -57,6 +57,13 @@ def trained():
     labels = np.arange(120) % CLASSES
     return train_video_classifier((brightness_clips(labels), labels), CLASSES, steps=60, batch_size=16, filters=4,
                                   seed=0)
+
+
+def test_the_package_exports_the_function_not_a_module_of_its_name():
+    import keras_vgan.metrics as metrics
+
+    # The module is `obedience`: one named `class_obedience` would replace the function once imported.
+    assert metrics.class_obedience is class_obedience and callable(metrics.class_obedience)
 
 
 def test_classifier_maps_clips_to_one_logit_per_class():

@@ -127,9 +127,10 @@ def run(args):
 
     print(f"keras-vgan evaluate: I3D features of up to {2 * n} real clips ({data}, "
           f"{frames}x{height}x{width}x{channels})")
-    # A conditional run's real clips are its kind: one object each, for the built-ins.
+    # A conditional run's built-in clips hold one object each (labels=True), as the ones it was trained on.
+    one_object = bool(getattr(model, "num_classes", None)) and data in PROCEDURAL_DATASETS
     real_clips = load_real_clips(data, frames, height, width, channels, 2 * n, layout=args.layout,
-                                 labels=per_class is not None)
+                                 labels=one_object)
     print(describe_source(real_clips, data), flush=True)
     real = video_features(real_clips, **options)
     if real.shape[0] < n:
@@ -215,7 +216,7 @@ def check_per_class_model(model, per_class, requested):
 
 def labelled_real_clips(data, geometry, count, seed):
     """Up to `count` real `(clips uint8, labels)` from `data`; a one-line error for data without labels."""
-    from keras_vgan.metrics.class_obedience import labelled_arrays
+    from keras_vgan.metrics.obedience import labelled_arrays
     from keras_vgan.pixels import as_uint8_array
 
     try:
@@ -228,10 +229,10 @@ def labelled_real_clips(data, geometry, count, seed):
     return as_uint8_array(clips), labels
 
 
-def real_clips_by_class(data, geometry, classes, count, seed):
+def real_clips_by_class(data, geometry, classes, num_classes, count, seed):
     """`count` real uint8 clips of each class in `classes` (fewer where `data` runs out), by class."""
     collected = {label: [] for label in classes}
-    wanted = count * (max(classes) + 1) * 2
+    wanted = count * num_classes * 2  # twice the clips balanced classes would need
     for attempt in range(4):  # a built-in draws labels at random: render more until every class has enough
         clips, labels = labelled_real_clips(data, geometry, wanted, seed + 1000 * attempt)
         for label in classes:
@@ -248,7 +249,7 @@ def trained_classifier(args, per_class, geometry):
     """The run's saved classifier when it was trained on the same data, else a new one, saved; and its accuracy."""
     import time
 
-    from keras_vgan.metrics.class_obedience import load_classifier, save_classifier, train_video_classifier
+    from keras_vgan.metrics.obedience import load_classifier, save_classifier, train_video_classifier
 
     config, run_dir = per_class["config"], per_class["run_dir"]
     seed = config.seed + CLASSIFIER_SEED_OFFSET
@@ -278,7 +279,7 @@ def trained_classifier(args, per_class, geometry):
 
 def score_classes(args, model, per_class, options):
     """Print the per-class table: obedience (classifier accuracy on generated clips) and FVD per class."""
-    from keras_vgan.metrics.class_obedience import class_obedience, fvd_is_biased_note
+    from keras_vgan.metrics.obedience import class_obedience, fvd_is_biased_note
     from keras_vgan.metrics.distances import frechet_distance
     from keras_vgan.metrics.features import video_features
 
@@ -288,7 +289,7 @@ def score_classes(args, model, per_class, options):
     print(f"keras-vgan evaluate: generating {n} videos of each of {len(classes)} classes (seed {args.seed})",
           flush=True)
     obedience = class_obedience(model, classifier, n, seed=args.seed, classes=classes, use_ema=not args.no_ema)
-    reference = real_clips_by_class(per_class["data"], geometry, classes, n,
+    reference = real_clips_by_class(per_class["data"], geometry, classes, len(names), n,
                                     per_class["config"].seed + REFERENCE_SEED_OFFSET)
     width = max(len("class"), *(len(names[label]) for label in classes))
     print(f"{'class':<{width}}  obedience  FVD (N gen vs N real)  most often drawn instead")
