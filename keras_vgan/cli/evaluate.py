@@ -307,9 +307,9 @@ def score_classes(args, model, per_class, options):
         confusion[label] = 0
         other = int(np.argmax(confusion))
         instead = f"{names[other]} ({confusion[other] / n:.0%})" if confusion[other] else "-"
-        print(f"{names[label]:<{width}}  {obedience.per_class_accuracy[row]:>9.3f}  {fvd_text:<21}  {instead}")
+        print(f"{names[label]:<{width}}  {obedience.per_class_accuracy[row]:>9.3f}  {fvd_text:<21}  {instead}".rstrip())
     mean_fvd = f"{np.mean(fvds):.2f}" if fvds else "-"
-    print(f"{'mean':<{width}}  {obedience.mean_accuracy:>9.3f}  {mean_fvd:<21}")
+    print(f"{'mean':<{width}}  {obedience.mean_accuracy:>9.3f}  {mean_fvd}")
     print(f"Obedience: the classifier's accuracy on each class's generated clips; its held-out accuracy on real "
-          f"clips, {accuracy:.3f}, is what a perfect generator would get.")
+          f"clips, {accuracy:.3f}, is about what a perfect generator would get.")
     print(fvd_is_biased_note(n))
