@@ -8,7 +8,8 @@ frames against the true ones, per future step) and `prediction_report`
 (models beside the copy-last-frame baseline on held-out clips, as Markdown).
 For restored videos: `temporal_consistency` (the warping error between
 consecutive frames along Farneback optical flow, and its ratio to the ground
-truth's).
+truth's). For class-conditional generators: `obedience` (a video
+classifier's accuracy on the clips generated for each class).
 
 Example:
 >>> from keras_vgan.metrics import fvd
@@ -16,6 +17,12 @@ Example:
 312.5
 """
 
+from keras_vgan.metrics.obedience import (
+    ClassObedience,
+    build_video_classifier,
+    class_obedience,
+    train_video_classifier,
+)
 from keras_vgan.metrics.distances import frechet_distance, kernel_distance
 from keras_vgan.metrics.features import VideoSet, extract_features, preprocess_videos, video_features
 from keras_vgan.metrics.frame_quality import (
@@ -55,11 +62,14 @@ from keras_vgan.metrics.video_distances import (
 
 __all__ = [
     "BASELINE_NAME",
+    "ClassObedience",
     "PUBLISHED_MOVING_MNIST",
     "TEMPORAL_CONSISTENCY_TARGET",
     "TemporalConsistency",
     "VideoSet",
     "build_i3d",
+    "build_video_classifier",
+    "class_obedience",
     "copy_last_frame",
     "evaluate_predictions",
     "extract_features",
@@ -86,5 +96,6 @@ __all__ = [
     "ssim_per_frame",
     "temporal_consistency",
     "temporal_consistency_ratio",
+    "train_video_classifier",
     "video_features",
 ]
