@@ -105,6 +105,7 @@ def test_default_run_name_follows_the_data_and_the_model():
     assert name("--data", "data/ucf101_16x64/train") == "ucf101_16x64-train"
     assert name("--data", "train") == "train"
     assert name("--preset", "bouncing-shapes", "--model", "conv3d") == "bouncing-shapes"
+    assert name("--conditional", "--num-objects", "1") == "quickstart-conditional"
 
 
 def test_train_restores_the_global_dtype_policy(tmp_path):

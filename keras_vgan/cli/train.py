@@ -108,7 +108,8 @@ SUBSET_FOLDER_NAMES = ("train", "test", "val", "validation")
 
 
 def default_run_name(args, config):
-    """The preset's name, or the --data folder's; with the model appended when --model changed it.
+    """The preset's name, or the --data folder's; with the model appended when --model changed it, and
+    "-conditional" when --conditional did.
 
     A run named after what it trains on keeps `train --data myvideos/` after the
     quickstart from colliding with the quickstart's checkpoints.
@@ -125,8 +126,12 @@ def default_run_name(args, config):
         name = re.sub(r"[^A-Za-z0-9_.-]+", "-", os.path.splitext(base)[0]).strip("-.") or "data"
     else:
         name = preset_name(args)
-    if config.model != get_preset(preset_name(args)).model:
+    preset = get_preset(preset_name(args))
+    if config.model != preset.model:
         name = f"{name}-{config.model}"
+    if config.conditional and not preset.conditional:
+        # Its checkpoints and class names must not meet the unconditional run's.
+        name = f"{name}-conditional"
     return name
 
 

@@ -19,13 +19,9 @@ import keras
 from keras import layers, ops
 
 from keras_vgan.models.discriminators import video_discriminator_layers
-<<<<<<< HEAD
 from keras_vgan.models.image_networks import build_frame_discriminator
-from keras_vgan.models.layers import FrameDistributed
-=======
 # DepthToSpace lives in layers.py (the restorers use it too); imported here, where it was first defined.
 from keras_vgan.models.layers import DepthToSpace, FrameDistributed  # noqa: F401
->>>>>>> enhance-task
 from keras_vgan.models.layout import image_layout
 from keras_vgan.noise import CONDITION_INPUT
 from keras_vgan.validation import check_int, check_positive_ints

@@ -30,13 +30,9 @@ from keras_vgan.models.tgan import build_tgan_generator
 from keras_vgan.models.vgan import build_vgan_generator
 
 
-<<<<<<< HEAD
-TASKS = ("generate", "predict")
+TASKS = ("generate", "predict", "enhance")
 # The option that makes an architecture class-conditional (None or 0: unconditional).
 CONDITIONAL_OPTION = "num_classes"
-=======
-TASKS = ("generate", "predict", "enhance")
->>>>>>> enhance-task
 
 
 @dataclasses.dataclass(frozen=True)
@@ -116,7 +112,6 @@ def check_options(name, options):
     return options
 
 
-<<<<<<< HEAD
 def conditional_architectures():
     """The names of the architectures that take `num_classes` (a class-conditional form).
 
@@ -127,10 +122,7 @@ def conditional_architectures():
     return sorted(name for name, architecture in ARCHITECTURES.items() if architecture.conditional)
 
 
-def build_architecture(name, frames, height, width, channels, context_frames=None, **options):
-=======
 def build_architecture(name, frames, height, width, channels, context_frames=None, degradation=None, **options):
->>>>>>> enhance-task
     """`(generator, [discriminators])` of architecture `name` at this video size.
 
     For a "predict" architecture `frames` is the whole clip and
