@@ -59,6 +59,18 @@ def train_preset(name, args):
                          "d_params": sum(d.count_params() for d in gan.discriminators)}
 
 
+def load_trained_preset(name, args):
+    """A preset's run trained earlier (its `model.keras`), for `--evaluate-only`: scores without retraining."""
+    from keras_vgan.presets import get_preset
+    from keras_vgan.saving import load_video_gan
+
+    config = get_preset(name).replace(seed=args.seed)
+    gan = load_video_gan(os.path.join(args.runs, name))
+    return config, gan, {"preset": name, "wall_s": float("nan"), "steps": int(gan.g_optimizer.iterations.numpy()),
+                         "g_params": gan.generator.count_params(),
+                         "d_params": sum(d.count_params() for d in gan.discriminators)}
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--presets", nargs="+", default=list(DEFAULT_PRESETS))
@@ -70,6 +82,8 @@ def main():
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--runs", default="runs/prediction", help="where the presets' run directories go")
     parser.add_argument("--out", help="write the markdown here too (and the sample PNGs beside it)")
+    parser.add_argument("--evaluate-only", action="store_true",
+                        help="score the presets' runs already in --runs instead of training them (no train wall)")
     args = parser.parse_args()
 
     from keras_vgan import video_io
@@ -78,7 +92,7 @@ def main():
     start_load = common.load_average()
     trained, rows = {}, []
     for name in args.presets:
-        config, gan, row = train_preset(name, args)
+        config, gan, row = (load_trained_preset if args.evaluate_only else train_preset)(name, args)
         trained[LABELS.get(name, name)] = gan
         rows.append(row)
         print(json.dumps(row), flush=True)
