@@ -58,7 +58,9 @@ def test_trains_round_trips_and_exports(name, tmp_path):
 
     served = tf.saved_model.load(export_generator(restored, str(tmp_path / "exported")))
     sampled = served.signatures["sample"](num_videos=tf.constant(3), seed=tf.constant(4))["videos"].numpy()
-    assert np.array_equal(sampled, videos)
+    # The same noise and weights; the traced graph may order float sums differently from eager calls (seen once
+    # for vgan under load: a pixel at the 127/128 rounding edge), so allow one uint8 level, never more.
+    assert np.abs(sampled.astype(np.int16) - videos.astype(np.int16)).max() <= 1
 
 
 MIRRORED = textwrap.dedent("""
