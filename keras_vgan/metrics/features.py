@@ -25,13 +25,12 @@ import numpy as np
 import tensorflow as tf
 
 from keras_vgan.metrics import i3d as i3d_module
+from keras_vgan.pixels import check_pixel_values
 from keras_vgan.validation import check_positive_int
 
 DEFAULT_BATCH_SIZE = 8
 # Below this many batches the run is short enough not to need a progress bar.
 PROGRESS_MIN_BATCHES = 4
-# The reference asserts inputs within [-1.001, 1.001] after scaling.
-RANGE_TOLERANCE = 1e-3
 
 _SHARED_MODELS = {}
 _EMBEDDERS = weakref.WeakKeyDictionary()
@@ -52,14 +51,9 @@ def _check_clip_shape(name, clip_shape):
 
 
 def _check_values(name, batch):
+    check_pixel_values(name, batch)
     if batch.dtype == np.uint8:
         return batch
-    if not np.issubdtype(batch.dtype, np.floating):
-        raise ValueError(f"{name}: videos must be uint8 in [0, 255] or float in [-1, 1], got dtype {batch.dtype}")
-    low, high = float(np.min(batch)), float(np.max(batch))
-    if not (low >= -1.0 - RANGE_TOLERANCE and high <= 1.0 + RANGE_TOLERANCE):
-        raise ValueError(f"{name}: float videos must be in [-1, 1], got values in [{low:g}, {high:g}] "
-                         "(pass uint8 for [0, 255] pixels)")
     return batch.astype(np.float32, copy=False)
 
 

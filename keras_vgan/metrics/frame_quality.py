@@ -32,8 +32,7 @@ Example:
 import numpy as np
 import tensorflow as tf
 
-from keras_vgan.metrics.features import RANGE_TOLERANCE
-from keras_vgan.pixels import to_unit_range
+from keras_vgan.pixels import check_pixel_values, to_unit_range
 from keras_vgan.validation import check_positive_int
 
 # tf.image.ssim's default Gaussian window; a frame must be at least this big in H and W.
@@ -45,18 +44,11 @@ METRIC_NAMES = ("mse", "mae", "psnr", "ssim")
 def _unit_interval(name, video):
     """A video as float32 NumPy pixels in [0, 1], from uint8 [0, 255] or float [-1, 1]."""
     array = np.asarray(video)
-    if array.dtype == np.uint8:
-        signed = to_unit_range(array).numpy()
-    elif np.issubdtype(array.dtype, np.floating):
-        signed = array.astype(np.float32, copy=False)
-        if signed.size:
-            low, high = float(np.min(signed)), float(np.max(signed))
-            # Written so NaN fails too: every comparison with NaN is False.
-            if not (low >= -1.0 - RANGE_TOLERANCE and high <= 1.0 + RANGE_TOLERANCE):
-                raise ValueError(f"{name}: float videos must be in [-1, 1], got values in [{low:g}, {high:g}] "
-                                 "(pass uint8 for [0, 255] pixels)")
-    else:
+    if array.size:
+        check_pixel_values(name, array)
+    elif not (array.dtype == np.uint8 or np.issubdtype(array.dtype, np.floating)):
         raise ValueError(f"{name}: videos must be uint8 in [0, 255] or float in [-1, 1], got dtype {array.dtype}")
+    signed = to_unit_range(array).numpy() if array.dtype == np.uint8 else array.astype(np.float32, copy=False)
     return (signed + 1.0) / 2.0
 
 

@@ -42,8 +42,7 @@ from typing import NamedTuple
 import cv2
 import numpy as np
 
-from keras_vgan.metrics.features import RANGE_TOLERANCE
-from keras_vgan.pixels import as_uint8_array
+from keras_vgan.pixels import as_uint8_array, check_pixel_values
 
 # OpenCV's documented example values (pyramid halving, 3 levels, 15-pixel window), the usual choice in
 # video restoration evaluation code; changing them changes every score.
@@ -72,15 +71,7 @@ def _check_videos(name, videos):
     if array.shape[-1] not in (1, 3):
         raise ValueError(f"{name}: expected 1 (grayscale) or 3 (RGB) channels, got C={array.shape[-1]} "
                          f"(shape {array.shape})")
-    if array.dtype == np.uint8:
-        return array
-    if not np.issubdtype(array.dtype, np.floating):
-        raise ValueError(f"{name}: videos must be uint8 in [0, 255] or float in [-1, 1], got dtype {array.dtype}")
-    low, high = float(np.min(array)), float(np.max(array))
-    # Written so NaN fails too: every comparison with NaN is False.
-    if not (low >= -1.0 - RANGE_TOLERANCE and high <= 1.0 + RANGE_TOLERANCE):
-        raise ValueError(f"{name}: float videos must be in [-1, 1], got values in [{low:g}, {high:g}] "
-                         "(pass uint8 for [0, 255] pixels)")
+    check_pixel_values(name, array)
     return as_uint8_array(array)
 
 
