@@ -2,6 +2,7 @@
 
 import json
 import os
+import textwrap
 
 import cv2
 import keras
@@ -9,6 +10,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
+from helpers import TWO_LOGICAL_CPUS, run_with_two_logical_cpus
 from keras_vgan.datasets import load_source
 from keras_vgan.datasets import synthetic
 from keras_vgan.datasets.synthetic import (DIGIT_CLASS_NAMES, SHAPE_CLASS_NAMES, bouncing_shapes, moving_digits,
@@ -305,3 +307,37 @@ def test_train_saves_class_names_and_samples_every_class(tmp_path):
         json.dump(["a", "b"], file)
     with pytest.raises(ValueError, match=r"was trained on the classes \['a', 'b'\]"):
         train(TrainingConfig(**TINY_RUN), run_dir, verbose=0)
+
+
+# A conditional fit splits (clip, label) batches over the replicas; each replica must see its own labels
+# beside its own clips, and the all-reduced steps must keep the two copies of every weight identical.
+MIRRORED_WITH_LABELS = TWO_LOGICAL_CPUS + textwrap.dedent("""
+    from keras_vgan.datasets.synthetic import moving_digits
+    from keras_vgan.models import VideoGAN
+    from keras_vgan.models.zoo import build_architecture
+
+    keras.utils.set_random_seed(0)
+    with strategy.scope():
+        generator, discriminators = build_architecture("dvd-gan", 8, 16, 16, 1, num_classes=10, latent_dim=8,
+                                                       generator_filters=4, discriminator_filters=4)
+        gan = VideoGAN(generator, discriminators)
+        gan.compile(loss="hinge", jit_compile=False)
+    embedding = [d.get_layer("class_embedding").get_weights()[0].copy() for d in gan.discriminators]
+    data = moving_digits(16, frames=8, height=16, width=16, channels=1, labels=True, seed=1).batch(8)
+    history = gan.fit(data, epochs=1, verbose=0)
+    assert int(gan.g_optimizer.iterations.numpy()) == 2
+    assert all(np.isfinite(values[-1]) for values in history.history.values()), history.history
+    for before, discriminator in zip(embedding, gan.discriminators):
+        assert not np.allclose(before, discriminator.get_layer("class_embedding").get_weights()[0])
+    for variable in gan.generator.trainable_variables + gan.discriminator_variables:
+        copies = variable.value.values
+        assert len(copies) == 2 and np.array_equal(copies[0].numpy(), copies[1].numpy()), variable.path
+    videos = gan.generate(4, seed=0, labels=[0, 1, 2, 3])
+    assert videos.shape == (4, 8, 16, 16, 1)
+    print("MIRRORED_LABELS_OK", len(gan.discriminators))
+""")
+
+
+def test_a_conditional_multi_discriminator_gan_fits_labelled_batches_under_mirrored_strategy():
+    result = run_with_two_logical_cpus(MIRRORED_WITH_LABELS)
+    assert "MIRRORED_LABELS_OK 2" in result.stdout, result.stderr[-3000:]
