@@ -251,6 +251,22 @@ PRESETS = {
         model="conv3d", model_options={"upsampling": "resize", "generator_kernel_size": 3},
         latent_dim=64, generator_filters=32, discriminator_filters=32, discriminator_normalization="batch",
     ),
+    # Class-conditional: the quickstart's recipe on clips of one object each, labelled by the object (the digit,
+    # the shape kind). benchmarks/conditional.py trains both and scores obedience with `evaluate --per-class`.
+    "conditional-moving-digits": TrainingConfig(
+        **{**_QUICKSTART_SCHEDULE, "epochs": 10, "steps_per_epoch": 110, "checkpoint_every": 110,
+           "sample_every": 2},
+        conditional=True, num_objects=1,
+        model="conv3d", model_options={"upsampling": "resize", "generator_kernel_size": 3},
+        latent_dim=64, generator_filters=32, discriminator_filters=32, discriminator_normalization="batch",
+    ),
+    "conditional-bouncing-shapes": TrainingConfig(
+        **{**_QUICKSTART_SCHEDULE, "dataset": "bouncing_shapes", "channels": 3, "epochs": 10,
+           "steps_per_epoch": 110, "checkpoint_every": 110, "sample_every": 2},
+        conditional=True, num_objects=1,
+        model="conv3d", model_options={"upsampling": "resize", "generator_kernel_size": 3},
+        latent_dim=64, generator_filters=32, discriminator_filters=32, discriminator_normalization="batch",
+    ),
     "moving-digits-64": TrainingConfig(
         dataset="moving_digits", frames=16, height=64, width=64, channels=1, latent_dim=128,
         generator_filters=32, discriminator_filters=32, batch_size=16, epochs=30, steps_per_epoch=200,

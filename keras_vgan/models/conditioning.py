@@ -52,9 +52,17 @@ def class_condition_input():
     return keras.Input(shape=(), dtype="int32", name=CONDITION_INPUT)
 
 
-def class_embedding(condition, num_classes, dim, name="class_embedding"):
-    """The labels `condition` (N,) as learned vectors (N, `dim`): one row of an Embedding per class."""
-    return layers.Embedding(num_classes, dim, name=name)(condition)
+def class_embedding(condition, num_classes, dim, name="class_embedding", stddev=1.0):
+    """The labels `condition` (N,) as learned vectors (N, `dim`): one row of an Embedding per class.
+
+    The rows start as N(0, `stddev`²) draws. For a generator, 1 puts the
+    label on the scale of the standard normal noise it joins: Keras's default
+    Embedding start (uniform in ±0.05) made the label about 1/30 of the
+    noise, and a conditional quickstart learned to ignore it (one label for
+    another changed its clips by 1 uint8 level, a new noise by 23).
+    """
+    initializer = keras.initializers.RandomNormal(stddev=stddev)
+    return layers.Embedding(num_classes, dim, embeddings_initializer=initializer, name=name)(condition)
 
 
 def class_projection(features, condition, num_classes, name="class"):
@@ -71,7 +79,11 @@ def class_projection(features, condition, num_classes, name="class"):
         raise ValueError(f"features of shape {tuple(features.shape)} are not valid for a class projection; "
                          "expected a feature map (N, ..., C) of rank 3 to 5")
     pooled = pools[rank](name=f"{name}_pool")(features)
-    embedded = class_embedding(condition, num_classes, int(features.shape[-1]), name=f"{name}_embedding")
+    channels = int(features.shape[-1])
+    # On the scale of a Dense(1) head's start over the same features (Glorot: 1/sqrt(C) or so), so that the
+    # label's term weighs as much as the unconditional logit from the first step.
+    embedded = class_embedding(condition, num_classes, channels, name=f"{name}_embedding",
+                               stddev=channels ** -0.5)
     # float32: the term joins the float32 logit, and a bfloat16 dot product over C channels loses digits.
     return layers.Dot(axes=1, dtype="float32", name=f"{name}_projection")([embedded, pooled])
 
