@@ -28,7 +28,12 @@ A restorer (a fully convolutional `TranslationGAN`: degraded clip → clean clip
 both returning `{"videos": uint8 [N, T, h·scale, w·scale, C], "restored": float32 …}`:
 `videos` are the outputs of `translate(clip)`, `restored` the unrounded values
 in [-1, 1]-ish, to blend tiles of a long video (`keras_vgan.tiling`).
-The metadata file (keras_vgan.json) says which: "task" is "generate", "predict" or "enhance".
+An animator (`AnimationGAN`, image-to-video, `keras-vgan train --task animate`) gets
+    animate(frame: float32 [N, H, W, C] in [-1, 1], seed: int32 scalar)
+    animate_uint8(frame: uint8 [N, H, W, C], seed: int32 scalar)
+both returning `{"videos": uint8 [N, T, H, W, C]}`, the clips of
+`AnimationGAN.animate(frame, seed=seed)`.
+The metadata file (keras_vgan.json) says which: "task" is "generate", "predict", "enhance" or "animate".
 
 Example:
 >>> export_generator(load_video_gan("runs/quickstart"), "exported/quickstart")  # doctest: +SKIP
@@ -47,6 +52,7 @@ import numpy as np
 import tensorflow as tf
 
 from keras_vgan.atomic import UMASK, check_parent_directory, replace_directory
+from keras_vgan.models.animation import is_animator
 from keras_vgan.models.conditioning import class_count
 from keras_vgan.noise import CONDITION_INPUT, NoiseSpec
 from keras_vgan.pixels import to_uint8
@@ -199,6 +205,34 @@ class _ServingPredictor(tf.Module):
         self.predict_uint8 = predict_uint8
 
 
+class _ServingAnimator(tf.Module):
+    """An animator's generator wrapped in `animate` and `animate_uint8` (pictures, not one-frame clips)."""
+
+    def __init__(self, model, generator):
+        super().__init__(name="frame_animator")
+        self.generator = generator  # Tracked, so its variables are saved.
+        spec = model.noise_spec
+        picture_shape = (None,) + tuple(model.picture_shape)
+        seed_spec = tf.TensorSpec([], tf.int32, name="seed")
+
+        def videos(frame, seed):
+            # The picture as the one-frame clip the generator takes; noise drawn as `animate(…, seed=seed)` draws it.
+            noise = spec.sample(tf.shape(frame)[0], seed) if spec.names else {}
+            inputs = model.generator_inputs(noise, frame[:, None], self.generator)
+            return {"videos": to_uint8(self.generator(inputs, training=False))}
+
+        @tf.function(input_signature=[tf.TensorSpec(picture_shape, tf.float32, name="frame"), seed_spec])
+        def animate(frame, seed):
+            return videos(frame, seed)
+
+        @tf.function(input_signature=[tf.TensorSpec(picture_shape, tf.uint8, name="frame"), seed_spec])
+        def animate_uint8(frame, seed):
+            return videos(_uint8_to_unit_range(frame), seed)
+
+        self.animate = animate
+        self.animate_uint8 = animate_uint8
+
+
 class _ServingRestorer(tf.Module):
     """A restorer's generator wrapped in `enhance` (and `enhance_uint8`); clips of any length and size."""
 
@@ -245,6 +279,10 @@ def signature_descriptions(model):
     >>> signature_descriptions(TranslationGAN(build_convlstm_predictor(4, 3, 16, 16, 1, filters=4)))["predict"]
     'context float32 [N, 4, 16, 16, 1] in [-1, 1] -> videos uint8 [N, 3, 16, 16, 1]'
     """
+    if is_animator(model):
+        picture, frames = _shape_text(model.picture_shape), _shape_text(model.video_shape)
+        return {"animate": f"frame float32 [N, {picture}] in [-1, 1], seed int32 -> videos uint8 [N, {frames}]",
+                "animate_uint8": f"frame uint8 [N, {picture}], seed int32 -> videos uint8 [N, {frames}]"}
     restorer = _restorer_geometry(model) if is_translation_model(model) else None
     if restorer:
         scale, condition_channels, channels = restorer
@@ -299,7 +337,8 @@ def export_generator(model, directory, use_ema=True, class_names=None):
             `use_ema`), or a generator `keras.Model` from noise (N, latent_dim),
             exported with `generate` and `sample`; or a `TranslationGAN`
             (a frame predictor), exported with `predict` and `predict_uint8`, or a
-            restorer `TranslationGAN`, exported with `enhance` (and `enhance_uint8`).
+            restorer `TranslationGAN`, exported with `enhance` (and `enhance_uint8`), or an
+            `AnimationGAN`, exported with `animate` and `animate_uint8`.
         directory: a new or empty directory, or an earlier export, which is replaced.
         use_ema: export the EMA weights (the default) rather than the raw ones.
         class_names: a class-conditional model's classes by label (a run's
@@ -325,7 +364,14 @@ def export_generator(model, directory, use_ema=True, class_names=None):
     """
     directory, parent = check_export_target(directory)
     restorer = _restorer_geometry(model) if is_translation_model(model) else None
-    if restorer:
+    if is_animator(model):
+        generator = model.generator_for_sampling(use_ema)
+        module = _ServingAnimator(model, generator)
+        signatures = {"animate": module.animate, "animate_uint8": module.animate_uint8}
+        metadata = {"task": "animate", "picture_shape": list(model.picture_shape),
+                    "video_shape": list(model.video_shape)}
+        spec = model.noise_spec
+    elif restorer:
         scale, condition_channels, channels = restorer
         generator = model.generator_for_sampling(use_ema)
         module = _ServingRestorer(generator, condition_channels, channels)

@@ -35,6 +35,14 @@ class LossTerm:
 
     name = None
     network = "discriminator"
+    # True for a discriminator term that scores clips under labels of its own choosing (a class-conditional
+    # model only): it is called as `term(critic_for, real_videos, labels, num_classes, adversarial_loss)`,
+    # where `critic_for(labels)` is the critic under those labels.
+    relabels = False
+    # True for a term on the discriminators' class heads (AC-GAN): it is called as
+    # `term(classify, videos, labels)`, where `classify(videos)` gives a head's class logits; the model calls it
+    # on the real clips for a discriminator term and on the generated clips for a generator term.
+    classifies = False
 
     def __init__(self, weight=1.0, interval=1, name=None):
         if float(weight) < 0.0:
@@ -86,6 +94,90 @@ class R1Penalty(LossTerm):
         return losses.r1_penalty(critic, real_videos)
 
 
+@keras.saving.register_keras_serializable(package="keras_vgan")
+class MismatchedLabels(LossTerm):
+    """The matching-aware term of Reed et al. 2016 (GAN-CLS): a real clip under a wrong label is scored as fake.
+
+    A projection discriminator can tell real from fake while learning
+    little about which class a clip shows: fakes of every class are equally
+    wrong to it. This term asks it to reject real clips whose label is
+    wrong, which only the label's projection can do; the generator, scored
+    through that projection, then learns to draw the class it is given.
+    The wrong label is `(label + k) mod C` with k uniform in [1, C), so it
+    is never the right one. Class-conditional models only.
+
+    Example:
+    >>> import tensorflow as tf
+    >>> from keras_vgan.losses import get_adversarial_loss
+    >>> critic_for = lambda labels: (lambda videos, training=False: tf.cast(labels[:, None], tf.float32) - 1.0)
+    >>> term = MismatchedLabels(weight=1.0)
+    >>> values = term(critic_for, tf.zeros([4, 2, 4, 4, 1]), tf.constant([1, 1, 1, 1]), 2, get_adversarial_loss("hinge"))
+    >>> values.numpy().tolist()  # every wrong label is 0: logit -1, hinge loss max(0, 1 - 1)
+    [0.0, 0.0, 0.0, 0.0]
+    """
+
+    name = "mismatched_labels"
+    relabels = True
+
+    def __call__(self, critic_for, real_videos, labels, num_classes, adversarial_loss):
+        import tensorflow as tf
+
+        if num_classes < 2:
+            raise ValueError(f"num_classes={num_classes!r} is not valid for {self.name}; expected >= 2 (a wrong "
+                             "label needs a second class)")
+        shift = tf.random.uniform(tf.shape(labels), 1, num_classes, dtype=labels.dtype)
+        wrong = (labels + shift) % num_classes
+        return adversarial_loss.discriminator_fake(critic_for(wrong)(real_videos, training=True))
+
+
+@keras.saving.register_keras_serializable(package="keras_vgan")
+class AuxiliaryClassification(LossTerm):
+    """AC-GAN's class term (Odena et al. 2017): cross-entropy of a discriminator's class head against the label.
+
+    `network="discriminator"` trains the head on real clips; `"generator"`
+    scores the generated clips with it, so the generator is pushed towards
+    clips the head puts in the class they were drawn for. Only the real
+    clips teach the head: one that also learned the fakes' labels would
+    reward a generator for drawing any clip of its label, however unlike
+    the class. Needs a discriminator built with `auxiliary_classifier=True`.
+
+    Example:
+    >>> import tensorflow as tf
+    >>> term = AuxiliaryClassification(network="generator")
+    >>> term.name
+    'g_classification'
+    >>> classify = lambda videos, training=False: tf.constant([[0.0, 0.0], [0.0, 0.0]])
+    >>> [round(v, 4) for v in term(classify, tf.zeros([2, 2, 4, 4, 1]), tf.constant([0, 1])).numpy().tolist()]
+    [0.6931, 0.6931]
+    """
+
+    classifies = True
+
+    def __init__(self, weight=1.0, interval=1, name=None, network="generator"):
+        self.network = check_choice("network", network, NETWORKS)
+        super().__init__(weight, interval, name or f"{network[0]}_classification")
+
+    def __call__(self, classify, videos, labels):
+        import tensorflow as tf
+
+        logits = tf.cast(classify(videos, training=True), tf.float32)
+        return tf.nn.sparse_softmax_cross_entropy_with_logits(tf.cast(labels, tf.int32), logits)
+
+    def get_config(self):
+        return {**super().get_config(), "network": self.network}
+
+
+def classification_terms(weight):
+    """The two AC-GAN terms of one `weight`: the class head learns real clips, the generator is scored by it.
+
+    Example:
+    >>> [term.name for term in classification_terms(1.0)]
+    ['d_classification', 'g_classification']
+    """
+    return [AuxiliaryClassification(weight, network="discriminator"),
+            AuxiliaryClassification(weight, network="generator")]
+
+
 def penalty_terms(gradient_penalty_weight=0.0, r1_weight=0.0, r1_interval=1):
     """The terms the classic `compile` options ask for (weights of 0 ask for none).
 
@@ -124,6 +216,29 @@ class L1Reconstruction(LossTerm):
 
     def __call__(self, fake_videos, real_videos, condition):
         return _per_example_mean(abs(keras.ops.cast(fake_videos, "float32") - keras.ops.cast(real_videos, "float32")))
+
+
+@keras.saving.register_keras_serializable(package="keras_vgan")
+class FirstFrameL1(LossTerm):
+    """Mean absolute error of frame 0 alone: an animator's output must start from the picture it was given.
+
+    The frames after it are left to the adversary: an L1 on them would pull
+    every motion towards the average of the possible ones, which for a
+    picture of a digit that may move anywhere is no motion at all.
+
+    Example:
+    >>> import tensorflow as tf
+    >>> clip = tf.concat([tf.ones([1, 1, 4, 4, 1]), tf.zeros([1, 3, 4, 4, 1])], axis=1)
+    >>> float(FirstFrameL1()(clip, tf.zeros([1, 4, 4, 4, 1]), None)[0])
+    1.0
+    """
+
+    name = "first_frame_l1"
+    network = "generator"
+
+    def __call__(self, fake_videos, real_videos, condition):
+        first_fake = keras.ops.cast(fake_videos[:, 0], "float32")
+        return _per_example_mean(abs(first_fake - keras.ops.cast(real_videos[:, 0], "float32")))
 
 
 @keras.saving.register_keras_serializable(package="keras_vgan")

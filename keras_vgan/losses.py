@@ -86,6 +86,27 @@ def least_squares_generator_loss(fake_logits):
     return 0.5 * tf.square(_flatten(fake_logits) - 1.0)
 
 
+# ---- the discriminator's loss on fakes alone: the second half of each loss above --------------------------
+def minimax_fake_loss(fake_logits):
+    """-log(1 - sigmoid(D(x))): the minimax discriminator loss of clips that should score as fake."""
+    return _binary_cross_entropy(0.0, _flatten(fake_logits))
+
+
+def hinge_fake_loss(fake_logits):
+    """max(0, 1 + D(x)): the hinge discriminator loss of clips that should score as fake."""
+    return tf.nn.relu(1.0 + _flatten(fake_logits))
+
+
+def wasserstein_fake_loss(fake_logits):
+    """D(x): the critic's loss of clips that should score as fake."""
+    return _flatten(fake_logits)
+
+
+def least_squares_fake_loss(fake_logits):
+    """½D(x)²: the least-squares discriminator loss of clips that should score as fake."""
+    return 0.5 * tf.square(_flatten(fake_logits))
+
+
 def _no_smoothing(name, label_smoothing):
     if label_smoothing:
         raise ValueError(
@@ -132,16 +153,22 @@ class AdversarialLoss:
     name: str
     discriminator: Callable
     generator: Callable
+    # The discriminator's loss on fakes alone, for clips scored as fake that no generator made
+    # (a real clip with a wrong label: `loss_terms.MismatchedLabels`).
+    discriminator_fake: Callable = None
 
 
 ADVERSARIAL_LOSSES = {
     loss.name: loss
     for loss in (
-        AdversarialLoss("minimax", minimax_discriminator_loss, minimax_generator_loss),
-        AdversarialLoss("non_saturating", minimax_discriminator_loss, non_saturating_generator_loss),
-        AdversarialLoss("hinge", hinge_discriminator_loss, hinge_generator_loss),
-        AdversarialLoss("wasserstein", wasserstein_discriminator_loss, wasserstein_generator_loss),
-        AdversarialLoss("least_squares", least_squares_discriminator_loss, least_squares_generator_loss),
+        AdversarialLoss("minimax", minimax_discriminator_loss, minimax_generator_loss, minimax_fake_loss),
+        AdversarialLoss("non_saturating", minimax_discriminator_loss, non_saturating_generator_loss,
+                        minimax_fake_loss),
+        AdversarialLoss("hinge", hinge_discriminator_loss, hinge_generator_loss, hinge_fake_loss),
+        AdversarialLoss("wasserstein", wasserstein_discriminator_loss, wasserstein_generator_loss,
+                        wasserstein_fake_loss),
+        AdversarialLoss("least_squares", least_squares_discriminator_loss, least_squares_generator_loss,
+                        least_squares_fake_loss),
     )
 }
 

@@ -53,7 +53,7 @@ from keras_vgan.datasets import PROCEDURAL_DATASETS, check_first_batch, describe
 from keras_vgan.datasets.pairs import context_future_pairs
 from keras_vgan.datasets.pipeline import make_training_dataset
 from keras_vgan.datasets.synthetic import BUILTIN_CLASS_NAMES
-from keras_vgan.loss_terms import reconstruction_terms
+from keras_vgan.loss_terms import FirstFrameL1, MismatchedLabels, classification_terms, reconstruction_terms
 from keras_vgan.models import VideoGAN
 from keras_vgan.models.translation import showcase_sampler
 from keras_vgan.models.zoo import build_architecture, get_architecture
@@ -63,7 +63,8 @@ from keras_vgan.video_io import atomic_path
 
 
 def build_gan(config, num_classes=None):
-    """A compiled `VideoGAN` as `config` describes, or a `TranslationGAN` for `task="predict"` or `"enhance"`.
+    """A compiled `VideoGAN` as `config` describes: a `TranslationGAN` for `task="predict"` or `"enhance"`, an
+    `AnimationGAN` for `"animate"`.
 
     Set the precision policy first. A `config.conditional` model has
     `num_classes` classes: default, as many as the data has
@@ -91,7 +92,12 @@ def build_gan(config, num_classes=None):
         from keras_vgan.diffaugment import DiffAugment
 
         augment = DiffAugment(config.augment)
-    if config.task in ("predict", "enhance"):
+    if config.task == "animate":
+        from keras_vgan.models.animation import AnimationGAN
+
+        gan = AnimationGAN(generator, discriminators, ema_decay=config.ema_decay, augment=augment)
+        loss_terms = [FirstFrameL1(config.l1_weight)]
+    elif config.task in ("predict", "enhance"):
         from keras_vgan.models.translation import TranslationGAN
 
         # adversarial_weight 0: the reconstruction-only baseline, with no discriminator to train.
@@ -101,7 +107,9 @@ def build_gan(config, num_classes=None):
                                           config.temporal_weight)
     else:
         gan = VideoGAN(generator, discriminators, ema_decay=config.ema_decay, augment=augment)
-        loss_terms = []
+        loss_terms = [MismatchedLabels(config.mismatch_weight)] if config.mismatch_weight else []
+        if config.classification_weight:
+            loss_terms += classification_terms(config.classification_weight)
     optimizer_options = {"beta_1": config.beta_1, "beta_2": 0.999}
     if config.clipnorm:
         optimizer_options["clipnorm"] = config.clipnorm
@@ -404,6 +412,10 @@ def _train(config, run_dir, verbose, extra_callbacks, strategy):
     if config.task == "predict":
         shown = first[:config.num_samples]
         sampler = showcase_sampler(shown[:, :config.context], shown[:, config.context:])
+    elif config.task == "animate":
+        # Picture, then the real clip | picture, then the animation of it.
+        shown = first[:config.num_samples]
+        sampler = showcase_sampler(shown[:, :1], shown)
     elif config.task == "enhance":
         # Degraded | restored | truth, the degraded input at the output's size.
         shown = first[:config.num_samples]

@@ -17,7 +17,7 @@ from keras_vgan.startup import filtered_stderr, import_tensorflow_quietly, is_st
 
 # The order `keras-vgan --help` lists them in; any other module of this package
 # that has `add_parser` is listed after these.
-PREFERRED_ORDER = ("train", "sample", "interpolate", "predict", "enhance", "export", "evaluate", "prepare")
+PREFERRED_ORDER = ("train", "sample", "interpolate", "predict", "animate", "enhance", "export", "evaluate", "prepare")
 
 EXIT_USAGE = 2
 

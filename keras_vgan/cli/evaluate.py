@@ -124,6 +124,15 @@ def run(args):
     frames, height, width, channels = (int(n) for n in model.video_shape)
     n = args.num_videos
     options = dict(batch_size=args.batch_size, model=None, weights=args.i3d_weights, verbose="auto")
+    from keras_vgan.export import is_translation_model
+    from keras_vgan.models.animation import is_animator
+
+    if is_animator(model):
+        return score_animation(args, model, data, options)
+    if is_translation_model(model):
+        raise ValueError(f"{args.model} holds a frame predictor, which needs context to continue, not a model "
+                         "to sample; expected a generative model or an animator (benchmarks/prediction.py "
+                         "scores predictors)")
 
     if per_class is not None:
         score_classes(args, model, per_class, options)
@@ -159,6 +168,45 @@ def run(args):
         print(f"FVD noise floor: {floor:.2f}  (real vs real, {half} vs {half} disjoint clips{note})")
     else:
         print("FVD noise floor: not computed (fewer than 4 real clips)")
+    return 0
+
+
+def score_animation(args, model, data, options):
+    """An animator's scores: its animations of real first frames against other real clips, frame 0, motion.
+
+    Of 2N real clips, the first N are FVD's reference; the first frames of
+    the other N are animated (seed --seed), and those N real clips give the
+    noise floor against the reference, the real motion, and the pictures
+    that frame 0 is compared with.
+    """
+    from keras_vgan.datasets import describe_source
+    from keras_vgan.metrics.animation import animation_scores
+    from keras_vgan.metrics.distances import frechet_distance, kernel_distance
+    from keras_vgan.metrics.features import video_features
+    from keras_vgan.pixels import as_uint8_array
+
+    n = args.num_videos
+    frames, height, width, channels = (int(d) for d in model.video_shape)
+    print(f"keras-vgan evaluate: {2 * n} real clips ({data}, {frames}x{height}x{width}x{channels}): {n} as the "
+          f"reference, the first frames of {n} others animated")
+    dataset = load_real_clips(data, frames, height, width, channels, 2 * n, layout=args.layout)
+    print(describe_source(dataset, data), flush=True)
+    clips = [clip[0] if isinstance(clip, tuple) else clip for clip in dataset.as_numpy_iterator()]
+    if len(clips) < 2 * n:
+        raise UsageError(f"--data {data!r} gave {len(clips)} clips; an animator's evaluation needs 2 x --num-videos "
+                         f"= {2 * n} (a reference set and a set whose first frames are animated)")
+    clips = as_uint8_array(np.stack(clips))
+    reference, animated = clips[:n], clips[n:]
+    print(f"keras-vgan evaluate: animating {n} first frames (seed {args.seed})")
+    generated = model.animate(animated[:, 0], seed=args.seed, use_ema=not args.no_ema)
+    scores = animation_scores(generated, animated[:, 0], animated)
+    real, fake, others = (video_features(videos, **options) for videos in (reference, generated, animated))
+    print(f"FVD: {frechet_distance(real, fake):.2f}  ({n} animations vs {n} real clips)")
+    print(f"KVD: {kernel_distance(real, fake):.4f}")
+    print(f"FVD noise floor: {frechet_distance(real, others):.2f}  (real vs real, {n} vs {n} disjoint clips: the "
+          "animated pictures' own clips)")
+    for line in scores.lines():
+        print(line)
     return 0
 
 

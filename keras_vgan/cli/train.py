@@ -26,6 +26,7 @@ def _pair(text):
 
 PREDICTION_PRESET = "predict-moving-digits"
 ENHANCEMENT_PRESET = "enhance-denoise-moving-digits"
+ANIMATION_PRESET = "animate-moving-digits"
 PARSERS = {"count": positive_int, "integer": int, "number": non_negative_float, "text": str, "pairs": _pair}
 
 
@@ -59,7 +60,8 @@ def add_parser(subparsers):
                                    epilog=_architecture_list(), formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--preset",
                         help=f"named configuration to start from: {', '.join(PRESETS)} (default: quickstart, or "
-                             f"{PREDICTION_PRESET} with --task predict, {ENHANCEMENT_PRESET} with --task enhance)")
+                             f"{PREDICTION_PRESET} with --task predict, {ENHANCEMENT_PRESET} with --task enhance, "
+                             f"{ANIMATION_PRESET} with --task animate)")
     parser.add_argument("--size", type=positive_int, help="frame height and width in pixels")
     parser.add_argument("--output", default="runs", help="parent directory of run directories (default: runs)")
     parser.add_argument("--name", help="run directory name (default: the preset's name, or the --data folder's, "
@@ -78,10 +80,11 @@ def add_parser(subparsers):
 
 
 def preset_name(args):
-    """The preset a run starts from: --preset, else the quickstart (or the prediction preset for --task predict)."""
+    """The preset a run starts from: --preset, else the quickstart (or the task's own preset for another --task)."""
     if args.preset:
         return args.preset
-    return {"predict": PREDICTION_PRESET, "enhance": ENHANCEMENT_PRESET}.get(args.task, "quickstart")
+    return {"predict": PREDICTION_PRESET, "enhance": ENHANCEMENT_PRESET,
+            "animate": ANIMATION_PRESET}.get(args.task, "quickstart")
 
 
 def config_from_args(args):

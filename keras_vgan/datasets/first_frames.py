@@ -91,6 +91,39 @@ def read_first_frames(path, count, height, width, channels, frame_step=1):
     return FirstFrames(clip, int(shape[1]), int(shape[0]), int(source_channels), source_length)
 
 
+def read_picture(path, height, width, channels):
+    """One image file as a model's frame, converted as training converts frames; and the source, described.
+
+    Grayscale or RGB as `channels` asks (alpha dropped), resized with the
+    aspect ratio kept until it covers `height`×`width`, then centre-cropped:
+    what `from_frame_folders` does to every frame it trains on. Returns
+    `(uint8 (height, width, channels), "640x480 RGB")`.
+
+    Raises FileNotFoundError for a missing path and ValueError for a file
+    that does not decode as an image.
+
+    Example:
+    >>> picture, source = read_picture("digit.png", 32, 32, 1)  # doctest: +SKIP
+    >>> picture.shape, source  # doctest: +SKIP
+    ((32, 32, 1), '28x28 grayscale')
+    """
+    path = os.fspath(path)
+    check_positive_ints(height=height, width=width)
+    if channels not in (1, 3):
+        raise ValueError(f"channels={channels!r} is not valid; expected 1 (grayscale) or 3 (RGB)")
+    if not os.path.isfile(path):
+        raise FileNotFoundError(f"picture {path!r} does not exist; expected an image file "
+                                f"({', '.join(IMAGE_EXTENSIONS)})")
+    source = cv2.imread(path, cv2.IMREAD_UNCHANGED)
+    image = None if source is None else cv2.imread(path, cv2.IMREAD_GRAYSCALE if channels == 1 else cv2.IMREAD_COLOR)
+    if image is None or image.size == 0:
+        raise ValueError(f"picture {path!r} cannot be read: it does not decode as an image; expected an image file "
+                         f"({', '.join(IMAGE_EXTENSIONS)})")
+    picture = assemble_clips({0: image}, [[0]], height, width, channels, crop="center")[0][0]
+    source_channels = 1 if source.ndim == 2 else source.shape[2]
+    return picture, f"{source.shape[1]}x{source.shape[0]} {channel_name(source_channels)}"
+
+
 def _read_video_file(path, indices):
     try:
         _, _, shape = probe_video_frame(path)

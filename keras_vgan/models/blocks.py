@@ -68,11 +68,12 @@ def upsample(x, filters, strides, kernel_size, upsampling, use_bias, name):
     return conv(filters, kernel_size, padding="same", use_bias=use_bias, name=f"{name}_conv")(x)
 
 
-def up_block(x, filters, strides, kernel_size, upsampling, normalization, name, last):
+def up_block(x, filters, strides, kernel_size, upsampling, normalization, name, last, modulate=None):
     """`upsample`, then (unless `last`, which leaves the raw output to its caller) normalization and ReLU.
 
     Layers: `{name}_deconv` (or `_upsample` + `_conv`), `{name}_norm`, `{name}_relu`. Biases only
-    where no normalization follows, or on the last layer.
+    where no normalization follows, or on the last layer. `modulate(x, name)`, if given, transforms
+    the normalized features before the ReLU.
 
     Example:
     >>> import keras
@@ -85,6 +86,8 @@ def up_block(x, filters, strides, kernel_size, upsampling, normalization, name, 
     norm = normalization_layer(normalization, f"{name}_norm")
     if norm is not None:
         x = norm(x)
+        if modulate is not None:
+            x = modulate(x, name)  # e.g. a class's own scale and shift: class-conditional batch norm
     return layers.ReLU(name=f"{name}_relu")(x)
 
 

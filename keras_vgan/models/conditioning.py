@@ -94,6 +94,60 @@ def with_class_projection(logit, features, condition, num_classes, name="class")
     return layers.Add(dtype="float32", name=f"{name}_logit")([logit, projection])
 
 
+def class_modulation(features, condition, num_classes, name):
+    """Class-conditional normalization's second half: normalized `features` × γ[label] + β[label], per channel.
+
+    What makes batch normalization class-conditional (de Vries et al. 2017,
+    as BigGAN and DVD-GAN condition their generators): each class has its
+    own scale and shift of every channel (Embeddings `{name}_class_scale`,
+    starting at 1, and `{name}_class_shift`, starting at 0), so the label
+    acts at every resolution of the generator, not only through its first
+    layer. Apply it after a normalization without its own scale and shift,
+    or after one with them (the product is still one scale per class).
+
+    Example:
+    >>> condition = class_condition_input()
+    >>> tuple(class_modulation(keras.Input((2, 4, 4, 8)), condition, num_classes=10, name="up1").shape)
+    (None, 2, 4, 4, 8)
+    """
+    channels = int(features.shape[-1])
+    shape = (1,) * (len(features.shape) - 2) + (channels,)
+    scale = layers.Embedding(num_classes, channels, embeddings_initializer="ones", name=f"{name}_class_scale")
+    shift = layers.Embedding(num_classes, channels, embeddings_initializer="zeros", name=f"{name}_class_shift")
+    scale = layers.Reshape(shape, name=f"{name}_class_scale_grid")(scale(condition))
+    shift = layers.Reshape(shape, name=f"{name}_class_shift_grid")(shift(condition))
+    scaled = layers.Multiply(name=f"{name}_class_scaled")([features, scale])
+    return layers.Add(name=f"{name}_class_shifted")([scaled, shift])
+
+
+def auxiliary_class_logits(features, num_classes, name="class"):
+    """AC-GAN's class head (Odena et al. 2017): the final feature map averaged, then `Dense(num_classes)`.
+
+    A discriminator's second output, float32 (N, `num_classes`), in a layer
+    named `{name}_logits`. Trained by cross-entropy on real clips and
+    scored on generated ones (`keras_vgan.loss_terms.AuxiliaryClassification`),
+    it hands the generator a direct gradient towards the class it was asked
+    for, where a projection alone gave labels too weak a voice to obey.
+
+    Example:
+    >>> features = keras.Input((2, 4, 4, 8))
+    >>> tuple(auxiliary_class_logits(features, num_classes=10).shape)
+    (None, 10)
+    """
+    rank = len(features.shape)
+    pools = {3: layers.GlobalAveragePooling1D, 4: layers.GlobalAveragePooling2D, 5: layers.GlobalAveragePooling3D}
+    if rank not in pools:
+        raise ValueError(f"features of shape {tuple(features.shape)} are not valid for a class head; expected a "
+                         "feature map (N, ..., C) of rank 3 to 5")
+    pooled = pools[rank](name=f"{name}_head_pool")(features)
+    return layers.Dense(num_classes, dtype="float32", name=f"{name}_logits")(pooled)
+
+
+def has_class_head(discriminator):
+    """Whether `discriminator` has AC-GAN's class head: a second output, its class logits."""
+    return len(discriminator.outputs) == 2
+
+
 def class_count(model, condition_input=CONDITION_INPUT):
     """The classes of `model`'s label input: the size of the Embedding its integer `condition_input` feeds.
 

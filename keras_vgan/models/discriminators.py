@@ -4,7 +4,8 @@ import keras
 from keras import layers
 
 from keras_vgan.models.blocks import attention_block, down_block, spectral_normalizer
-from keras_vgan.models.conditioning import check_num_classes, class_condition_input, with_class_projection
+from keras_vgan.models.conditioning import (auxiliary_class_logits, check_num_classes, class_condition_input,
+                                            with_class_projection)
 from keras_vgan.models.layers import FactorizedSelfAttention
 from keras_vgan.models.layout import video_layout
 from keras_vgan.validation import check_choice, check_positive_ints
@@ -23,6 +24,7 @@ def build_video_discriminator(
     time_downsampling=True,
     attention_resolution=None,
     num_classes=None,
+    auxiliary_classifier=False,
     name="video_discriminator",
 ):
     """Video → Conv3D stack (stride 2, LeakyReLU) → Flatten → one logit.
@@ -44,8 +46,12 @@ def build_video_discriminator(
     `condition` takes int32 class indices (N,), and the logit gains
     <embed(label), the final features averaged over time and space>.
 
+    `auxiliary_classifier=True` (with `num_classes`) adds AC-GAN's class
+    head (`conditioning.auxiliary_class_logits`) as a second output.
+
     Returns a `keras.Model` mapping (N, frames, height, width, channels)
-    (and, if conditional, labels (N,)) to float32 logits (N, 1).
+    (and, if conditional, labels (N,)) to float32 logits (N, 1), and with
+    the class head to `[logits, class logits (N, num_classes)]`.
 
     Example:
     >>> d = build_video_discriminator(frames=8, height=32, width=32, channels=1, base_filters=8)
@@ -54,26 +60,36 @@ def build_video_discriminator(
     >>> d = build_video_discriminator(8, 16, 16, 1, base_filters=4, num_classes=10)
     >>> [tensor.name for tensor in d.inputs], d.output_shape
     (['video', 'condition'], (None, 1))
+    >>> build_video_discriminator(8, 16, 16, 1, base_filters=4, num_classes=10, auxiliary_classifier=True).output_shape
+    [(None, 1), (None, 10)]
     """
     video_layout(frames, height, width)
     check_positive_ints(channels=channels)
     num_classes = check_num_classes(num_classes)
+    if not isinstance(auxiliary_classifier, bool):
+        raise ValueError(f"auxiliary_classifier={auxiliary_classifier!r} is not valid; expected True or False")
+    if auxiliary_classifier and not num_classes:
+        raise ValueError(f"auxiliary_classifier=True is not valid with num_classes={num_classes!r}; expected a "
+                         "class-conditional discriminator (num_classes >= 1)")
     video = keras.Input(shape=(frames, height, width, channels), name="video")
     condition = class_condition_input() if num_classes else None
-    logit = video_discriminator_layers(video, base_filters, kernel_size, normalization, time_downsampling,
-                                       attention_resolution, condition=condition, num_classes=num_classes)
-    return keras.Model(video if condition is None else [video, condition], logit, name=name)
+    outputs = video_discriminator_layers(video, base_filters, kernel_size, normalization, time_downsampling,
+                                         attention_resolution, condition=condition, num_classes=num_classes,
+                                         auxiliary_classifier=auxiliary_classifier)
+    return keras.Model(video if condition is None else [video, condition], outputs, name=name)
 
 
 def video_discriminator_layers(video, base_filters=64, kernel_size=4, normalization="none", time_downsampling=True,
-                               attention_resolution=None, condition=None, num_classes=None):
+                               attention_resolution=None, condition=None, num_classes=None,
+                               auxiliary_classifier=False):
     """The Conv3D stack and logit of `build_video_discriminator`, applied to a symbolic video tensor.
 
     For discriminators that transform the clip first (DVD-GAN's temporal
     discriminator pools it 2× in space). The layout follows from
     `video.shape`; returns the float32 logit tensor (N, 1). With a
     `condition` input (int32 labels, see `conditioning.class_condition_input`)
-    and `num_classes`, the logit gains the class projection term.
+    and `num_classes`, the logit gains the class projection term, and with
+    `auxiliary_classifier` the result is `[logit, class logits]`.
 
     Example:
     >>> video = keras.Input((8, 32, 32, 1))
@@ -111,4 +127,6 @@ def video_discriminator_layers(video, base_filters=64, kernel_size=4, normalizat
         logit = layers.Activation("linear", dtype="float32", name="logit_float32")(logit)
     if condition is not None:
         logit = with_class_projection(logit, features, condition, num_classes)
+    if auxiliary_classifier:
+        return [logit, auxiliary_class_logits(features, num_classes)]
     return logit

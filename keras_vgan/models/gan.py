@@ -9,7 +9,7 @@ import tensorflow as tf
 from keras_vgan import loss_terms as named_terms
 from keras_vgan import losses as adversarial_losses
 from keras_vgan.distribute import is_multi_worker
-from keras_vgan.models.conditioning import check_labels, check_num_classes, class_count
+from keras_vgan.models.conditioning import check_labels, check_num_classes, class_count, has_class_head
 from keras_vgan.noise import CONDITION_INPUT, NoiseSpec
 from keras_vgan.pixels import to_uint8
 from keras_vgan.validation import check_int, check_positive_int
@@ -211,6 +211,16 @@ class VideoGAN(keras.Model):
         names = [term.name for term in terms]
         if len(set(names)) != len(names):
             raise ValueError(f"loss terms named {names} are not valid; expected distinct names")
+        classifying = [term.name for term in terms if term.classifies]
+        if classifying and not (self.num_classes and any(map(has_class_head, self.discriminators))):
+            raise ValueError(f"loss terms {classifying} are not valid for this model: they need a class-conditional "
+                             "model (num_classes) with a discriminator that has a class head (built with "
+                             "auxiliary_classifier=True)")
+        relabelling = [term.name for term in terms if term.relabels]
+        if relabelling and not (self.num_classes and any(self._takes_condition(d) for d in self.discriminators)):
+            raise ValueError(f"loss terms {relabelling} are not valid for this model: they score clips under other "
+                             "labels, which needs a class-conditional model (num_classes) whose discriminator takes "
+                             f"the {self.condition_input!r} input")
         self.loss_terms = terms
         self.g_optimizer = self._loss_scaled(g_optimizer or keras.optimizers.Adam(2e-4, beta_1=0.5))
         self.d_optimizer = self._loss_scaled(d_optimizer or keras.optimizers.Adam(2e-4, beta_1=0.5))
@@ -313,7 +323,23 @@ class VideoGAN(keras.Model):
                 adversarial = self.adversarial_loss.discriminator(real_logits, fake_logits, self.label_smoothing)
                 per_example += adversarial
                 for term in terms:
-                    value, due = self._lazy(term, step, lambda: term(critic, real, fake), batch_size)
+                    if term.relabels:
+                        if not self._takes_condition(discriminator):
+                            continue
+
+                        def compute(term=term, discriminator=discriminator, real=real):
+                            return term(lambda labels: self._critic(discriminator, labels), real, condition,
+                                        self.num_classes, self.adversarial_loss)
+                    elif term.classifies:
+                        if not has_class_head(discriminator):
+                            continue
+
+                        def compute(term=term, discriminator=discriminator, real=real):
+                            return term(self._classifier(discriminator, condition), real, condition)
+                    else:
+                        def compute(term=term, critic=critic, real=real, fake=fake):
+                            return term(critic, real, fake)
+                    value, due = self._lazy(term, step, compute, batch_size)
                     per_example += term.effective_weight * value
                     logs[term.name] = _accumulate(logs.get(term.name), tf.reduce_mean(value), due)
                 real_scores.append(tf.reduce_mean(tf.cast(real_logits, tf.float32)))
@@ -347,6 +373,14 @@ class VideoGAN(keras.Model):
                 if len(self.discriminators) > 1:
                     logs[f"{metric_prefix(discriminator)}_g_loss"] = (tf.reduce_mean(adversarial), 1.0)
             for term in terms:
+                if term.classifies:
+                    for discriminator in filter(has_class_head, self.discriminators):
+                        classify = self._classifier(discriminator, condition)
+                        value, due = self._lazy(term, step, lambda: term(classify, self._augmented(fake_videos),
+                                                                         condition), batch_size)
+                        per_example += term.effective_weight * value
+                        logs[term.name] = _accumulate(logs.get(term.name), tf.reduce_mean(value), due)
+                    continue
                 value, due = self._lazy(term, step, lambda: term(fake_videos, real_videos, condition), batch_size)
                 per_example += term.effective_weight * value
                 logs[term.name] = (tf.reduce_mean(value), due)
@@ -438,17 +472,30 @@ class VideoGAN(keras.Model):
                              f"classes; expected an int or one int per video in [0, {self.num_classes})")
         return check_labels(labels, num_videos, self.num_classes)
 
-    def _critic(self, discriminator, condition):
-        if condition is None or self.condition_input not in _input_names(discriminator):
+    def _takes_condition(self, discriminator):
+        return self.condition_input in _input_names(discriminator)
+
+    def _critic(self, discriminator, condition, output=0):
+        """`discriminator` as a function of the videos alone: the condition bound, its logit (`output` 0) picked."""
+        several = len(discriminator.outputs) > 1
+        conditioned = condition is not None and self._takes_condition(discriminator)
+        if not (conditioned or several):
             return discriminator
         order = _input_names(discriminator)
 
         def critic(videos, training=False):
-            values = {self.condition_input: condition}
-            values.update({name: videos for name in order if name != self.condition_input})
-            return discriminator([values[name] for name in order], training=training)
+            if conditioned:
+                values = {self.condition_input: condition}
+                values.update({name: videos for name in order if name != self.condition_input})
+                videos = [values[name] for name in order]
+            outputs = discriminator(videos, training=training)
+            return outputs[output] if several else outputs
 
         return critic
+
+    def _classifier(self, discriminator, condition):
+        """The class logits of `discriminator`'s AC-GAN head as a function of the videos."""
+        return self._critic(discriminator, condition, output=1)
 
     def sample_noise(self, num_videos, seed=None):
         """A dict of noise for `num_videos` videos, drawn by `noise_spec` (the one place noise comes from)."""

@@ -4,7 +4,7 @@ import keras
 from keras import layers
 
 from keras_vgan.models.blocks import UPSAMPLINGS, attention_block, normalization_layer, up_block
-from keras_vgan.models.conditioning import check_num_classes, class_condition_input, class_embedding
+from keras_vgan.models.conditioning import check_num_classes, class_condition_input, class_embedding, class_modulation
 from keras_vgan.models.layers import FactorizedSelfAttention
 from keras_vgan.models.layout import video_layout
 from keras_vgan.validation import check_choice, check_positive_ints
@@ -25,6 +25,7 @@ def build_video_generator(
     attention_resolution=None,
     num_classes=None,
     class_embedding_dim=None,
+    class_normalization=False,
     name="video_generator",
 ):
     """Noise → Dense → Reshape → Conv3DTranspose stack → tanh video.
@@ -46,6 +47,9 @@ def build_video_generator(
     `class_embedding` turns each into a `class_embedding_dim`-wide vector
     (default: `latent_dim`), and the noise and that vector, concatenated,
     feed the Dense projection. None or 0: unconditional, noise alone.
+    `class_normalization=True` also makes every batch normalization
+    class-conditional (`conditioning.class_modulation`: a scale and shift
+    per class and channel), so the label reaches every resolution.
 
     Returns a `keras.Model` mapping float noise (N, latent_dim) (and, if
     conditional, labels (N,)) to float32 videos (N, frames, height, width,
@@ -66,6 +70,12 @@ def build_video_generator(
     num_classes = check_num_classes(num_classes)
     if class_embedding_dim is not None:
         check_positive_ints(class_embedding_dim=class_embedding_dim)
+    if not isinstance(class_normalization, bool):
+        raise ValueError(f"class_normalization={class_normalization!r} is not valid; expected True or False")
+    if class_normalization and not (num_classes and normalization == "batch"):
+        raise ValueError(f"class_normalization=True is not valid with num_classes={num_classes!r} and "
+                         f"normalization={normalization!r}; expected a class-conditional generator with batch "
+                         "normalization")
     start_side = min(layout.start_shape[1:])
     # Attention can follow the projection (block 0) or any up block, not the last layer (pixels).
     attention_at = attention_block(attention_resolution, [start_side * 2**i for i in range(layout.depth)])
@@ -74,17 +84,22 @@ def build_video_generator(
     start_frames, start_height, start_width = layout.start_shape
 
     noise = keras.Input(shape=(latent_dim,), name="noise")
-    inputs, code = noise, noise
+    inputs, code, modulate = noise, noise, None
     if num_classes:
         condition = class_condition_input()
         embedded = class_embedding(condition, num_classes, class_embedding_dim or latent_dim)
         inputs, code = [noise, condition], layers.Concatenate(name="noise_and_class")([noise, embedded])
+        if class_normalization:
+            def modulate(features, block):
+                return class_modulation(features, condition, num_classes, block)
     x = layers.Dense(start_frames * start_height * start_width * widths[0], use_bias=normalization == "none",
                      name="project")(code)
     x = layers.Reshape((start_frames, start_height, start_width, widths[0]), name="to_video_grid")(x)
     norm = normalization_layer(normalization, "project_norm")
     if norm is not None:
         x = norm(x)
+        if modulate is not None:
+            x = modulate(x, "project")
     x = layers.ReLU(name="project_relu")(x)
     if attention_at == 0:
         x = FactorizedSelfAttention(name="project_attention")(x)
@@ -92,7 +107,7 @@ def build_video_generator(
         last = i == layout.depth - 1
         block = "to_video" if last else f"up{i + 1}"
         x = up_block(x, channels if last else widths[i + 1], (time_stride, 2, 2), kernel_size, upsampling,
-                     normalization, block, last)
+                     normalization, block, last, modulate=modulate)
         if attention_at == i + 1:
             x = FactorizedSelfAttention(name=f"{block}_attention")(x)
     # Under mixed precision the pixels still leave the model in float32.

@@ -177,9 +177,9 @@ def _predictor_inputs(context_frames, future_frames, height, width, channels, no
     return context, noise, sequence
 
 
-def _predictor_model(features, context, noise, echo_context, name):
+def _predictor_model(features, context, noise, echo_context, name, frame_change=True):
     """Both predictors' end: frames from the future steps' features (`_future_steps`), as a `keras.Model`."""
-    frames = _to_frames(features, context, features.shape[1])
+    frames = _to_frames(features, context, features.shape[1], frame_change)
     if echo_context:
         frames = layers.Concatenate(axis=1, name="context_and_future")([context, frames])
     return keras.Model([context, noise] if noise is not None else context, frames, name=name)
@@ -206,7 +206,7 @@ def _broadcast_noise(noise, features, name):
     return layers.Concatenate(name=f"{name}_join")([features, code])
 
 
-def _to_frames(x, context, future_frames):
+def _to_frames(x, context, future_frames, frame_change=True):
     """Each future step's prediction from its features (at the frame size or below it): the last context frame,
     moved by a predicted velocity, plus a predicted change.
 
@@ -217,8 +217,9 @@ def _to_frames(x, context, future_frames):
     an untrained predictor copies the last frame, the baseline every predictor
     must beat. The velocity is predicted at the features' size and upsampled
     (motion is smooth), the change by sub-pixel convolution (`DepthToSpace`).
-    Outputs can stray a little outside [-1, 1]; `to_uint8` clips them for
-    samples and metrics. float32 for the loss under a mixed policy, as every
+    `frame_change=False` leaves the change out: every frame is then the
+    last context frame's own pixels, moved. Outputs can stray a little
+    outside [-1, 1]; `to_uint8` clips them for samples and metrics. float32 for the loss under a mixed policy, as every
     generator of the package.
     """
     height, width, channels = context.shape[2], context.shape[3], context.shape[-1]
@@ -230,19 +231,23 @@ def _to_frames(x, context, future_frames):
     if block > 1:
         velocity = FrameDistributed(layers.UpSampling2D(block, interpolation="bilinear", dtype="float32"),
                                     name="velocity_upsample")(velocity)
-    change = FrameDistributed(layers.Conv2D(block * block * channels, 3, padding="same", kernel_initializer="zeros",
-                                            dtype="float32"), name="frame_change")(x)
-    if block > 1:
-        change = DepthToSpace(block, dtype="float32", name="frame_change_upsample")(change)
+    change = None
+    if frame_change:
+        change = FrameDistributed(layers.Conv2D(block * block * channels, 3, padding="same",
+                                                kernel_initializer="zeros", dtype="float32"), name="frame_change")(x)
+        if block > 1:
+            change = DepthToSpace(block, dtype="float32", name="frame_change_upsample")(change)
     latest = HoldLastFrame(future_frames, dtype="float32", name="latest_frame")(context)
     latest = layers.Cropping3D(((context.shape[1], 0), (0, 0), (0, 0)), dtype="float32",
                                name="last_context_frame")(latest)
     moved = WarpFrames(dtype="float32", name="moved_frame")([latest, velocity])
+    if change is None:
+        return moved
     return layers.Add(dtype="float32", name="to_frames")([moved, change])
 
 
 def build_convlstm_predictor(context_frames=10, future_frames=10, height=64, width=64, channels=1, filters=32,
-                             noise_dim=0, echo_context=False, name="convlstm_predictor"):
+                             noise_dim=0, echo_context=False, frame_change=True, name="convlstm_predictor"):
     """Per-frame 2D encoder → two stacked `ConvLSTM2D` → per-frame 2D decoder with skips.
 
     The encoder halves each frame twice (to H/4), the recurrent layers read
@@ -252,6 +257,8 @@ def build_convlstm_predictor(context_frames=10, future_frames=10, height=64, wid
     from `condition` (N, context_frames, H, W, C) [and `noise` (N, noise_dim)]
     to the future (N, future_frames, H, W, C) in [-1, 1], or context and
     future (N, context_frames + future_frames, …) with `echo_context`.
+    `frame_change=False` draws every frame by moving the last context
+    frame's pixels alone (see `_to_frames`).
 
     Example:
     >>> model = build_convlstm_predictor(4, 3, 16, 16, 1, filters=4)
@@ -270,7 +277,7 @@ def build_convlstm_predictor(context_frames=10, future_frames=10, height=64, wid
     x, skip2 = _future_steps([x, skip2], context.shape[1], "decode")
     x = layers.Concatenate(name="skip2")([x, skip2])
     x = FrameDistributed(layers.Conv2D(2 * filters, 3, padding="same", activation="relu"), name="decode")(x)
-    return _predictor_model(x, context, noise, echo_context, name)
+    return _predictor_model(x, context, noise, echo_context, name, frame_change)
 
 
 def build_unet_predictor(context_frames=10, future_frames=10, height=64, width=64, channels=1, filters=32,

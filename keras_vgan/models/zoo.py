@@ -19,6 +19,7 @@ import dataclasses
 import inspect
 from typing import Callable
 
+from keras_vgan.models.animation import build_frame_animator
 from keras_vgan.models.discriminators import build_video_discriminator
 from keras_vgan.models.dvd_gan import build_spatial_discriminator, build_temporal_discriminator
 from keras_vgan.models.generators import build_video_generator
@@ -30,7 +31,7 @@ from keras_vgan.models.tgan import build_tgan_generator
 from keras_vgan.models.vgan import build_vgan_generator
 
 
-TASKS = ("generate", "predict", "enhance")
+TASKS = ("generate", "predict", "enhance", "animate")
 # The option that makes an architecture class-conditional (None or 0: unconditional).
 CONDITIONAL_OPTION = "num_classes"
 
@@ -47,7 +48,8 @@ class Architecture:
             frames, which it reads; it predicts the rest); an "enhance" architecture's builder takes
             the `Degradation` fifth (its scale and condition channels follow from it).
         task: "generate" (noise → clip, trained by `VideoGAN`), "predict" (context → future,
-            trained by `TranslationGAN`) or "enhance" (degraded clip → clean clip, `TranslationGAN`).
+            trained by `TranslationGAN`), "enhance" (degraded clip → clean clip, `TranslationGAN`)
+            or "animate" (picture → clip that starts from it, `AnimationGAN`).
     """
 
     name: str
@@ -58,7 +60,8 @@ class Architecture:
     @property
     def options(self):
         """{option name: default} of the builder's keyword options."""
-        fixed = 4 if self.task == "generate" else 5  # the clip's shape (and the context length or degradation)
+        # The clip's shape (and a predictor's context length or a restorer's degradation).
+        fixed = 5 if self.task in ("predict", "enhance") else 4
         parameters = list(inspect.signature(self.build).parameters.values())[fixed:]
         return {p.name: p.default for p in parameters}
 
@@ -168,16 +171,17 @@ def build_architecture(name, frames, height, width, channels, context_frames=Non
     "Dense → Reshape → Conv3DTranspose generator against a Conv3D discriminator: the plain, fast baseline.")
 def conv3d(frames, height, width, channels, latent_dim=128, generator_filters=64, discriminator_filters=64,
            discriminator_normalization="none", upsampling="transpose", attention_resolution=None,
-           generator_kernel_size=4, num_classes=None):
+           generator_kernel_size=4, num_classes=None, auxiliary_classifier=False, class_normalization=False):
     # A resize-convolution works at the upsampled resolution: 8x the positions of a transposed
     # convolution, so a 3-wide kernel (27 taps, not 64) is what keeps it affordable.
     generator = build_video_generator(frames, height, width, channels, latent_dim=latent_dim,
                                       base_filters=generator_filters, upsampling=upsampling,
                                       attention_resolution=attention_resolution, kernel_size=generator_kernel_size,
-                                      num_classes=num_classes)
+                                      num_classes=num_classes, class_normalization=class_normalization)
     discriminator = build_video_discriminator(frames, height, width, channels, base_filters=discriminator_filters,
                                               normalization=discriminator_normalization,
-                                              attention_resolution=attention_resolution, num_classes=num_classes)
+                                              attention_resolution=attention_resolution, num_classes=num_classes,
+                                              auxiliary_classifier=auxiliary_classifier)
     return generator, [discriminator]
 
 
@@ -242,6 +246,22 @@ def dvd_gan(frames, height, width, channels, latent_dim=128, generator_filters=6
     temporal = build_temporal_discriminator(frames, height, width, channels, base_filters=discriminator_filters,
                                             normalization=discriminator_normalization, num_classes=num_classes)
     return generator, [spatial, temporal]
+
+
+@register_architecture(
+    "animator",
+    "Image-to-video: the ConvLSTM predictor reading a picture as its one context frame and drawing the whole clip "
+    "(frame 0 the picture redrawn) from it and noise; a discriminator of picture + clip.",
+    task="animate")
+def animator(frames, height, width, channels, latent_dim=32, generator_filters=32, discriminator_filters=32,
+             discriminator_normalization="spectral", discriminator_pool_space=False, frame_change=False):
+    generator = build_frame_animator(frames, height, width, channels, filters=generator_filters,
+                                     noise_dim=latent_dim, frame_change=frame_change)
+    discriminator = build_prediction_discriminator(1, frames, height, width, channels,
+                                                   base_filters=discriminator_filters,
+                                                   normalization=discriminator_normalization,
+                                                   pool_space=discriminator_pool_space)
+    return generator, [discriminator]
 
 
 def _predictor(build_predictor, frames, height, width, channels, context_frames, latent_dim, generator_filters,
