@@ -50,11 +50,10 @@ import collections
 
 import numpy as np
 
+from keras_vgan.pixels import RANGE_TOLERANCE, check_pixel_values  # noqa: F401 (RANGE_TOLERANCE: was here)
 from keras_vgan.validation import check_int, check_positive_int
 
 AXIS_NAMES = ("frames", "height", "width")
-# How far outside [-1, 1] a float input may stray (float rounding of converted uint8) before it is refused.
-RANGE_TOLERANCE = 1e-3
 
 
 # --------------------------------------------------------------------------- #
@@ -188,11 +187,7 @@ def _to_model_range(frames):
     if frames.dtype == np.uint8:
         return frames.astype(np.float32) / np.float32(127.5) - np.float32(1.0)
     frames = frames.astype(np.float32)
-    low, high = float(np.min(frames)), float(np.max(frames))
-    # Written so NaN fails too: every comparison with NaN is False.
-    if not (low >= -1.0 - RANGE_TOLERANCE and high <= 1.0 + RANGE_TOLERANCE):
-        raise ValueError(f"float frames must be in [-1, 1], got values in [{low:g}, {high:g}] "
-                         "(pass uint8 for [0, 255] pixels)")
+    check_pixel_values("frames", frames)
     return frames
 
 
