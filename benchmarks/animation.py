@@ -22,29 +22,10 @@ import re
 import shutil
 import subprocess
 import sys
-import time
 
 import common
 
 DEFAULT_PRESET = "animate-moving-digits"
-
-
-def train_preset(name, args):
-    from keras_vgan.presets import get_preset
-    from keras_vgan.training import train
-
-    config = get_preset(name).replace(seed=args.seed)
-    if args.steps:
-        config = config.replace(epochs=1, steps_per_epoch=args.steps, checkpoint_every=args.steps, sample_every=1)
-    if args.filters:
-        config = config.replace(generator_filters=args.filters, discriminator_filters=args.filters)
-    config.validate()
-    run_dir = os.path.join(args.runs, name)
-    started = time.time()
-    gan, _ = train(config, run_dir, verbose=2)
-    return {"preset": name, "dataset": config.dataset, "wall_s": time.time() - started,
-            "steps": int(gan.g_optimizer.iterations.numpy()), "g_params": gan.generator.count_params(),
-            "d_params": sum(d.count_params() for d in gan.discriminators)}
 
 
 def cli(arguments):
@@ -102,7 +83,7 @@ def main():
         row = {"preset": args.preset, "wall_s": float("nan"), "steps": float("nan"), "g_params": float("nan"),
                "d_params": float("nan")}
     else:
-        row = train_preset(args.preset, args)
+        row = common.train_preset(args.preset, args.runs, args.seed, args.steps, args.filters)
     with open(os.path.join(run_dir, "config.json")) as file:
         config = json.load(file)
     row["dataset"] = config["dataset"]

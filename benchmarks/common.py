@@ -228,6 +228,29 @@ def add_model_override_arguments(parser):
     parser.add_argument("--filters", type=int, help="override the preset's base filters (G and D)")
 
 
+def train_preset(name, runs, seed=0, steps=None, filters=None):
+    """Train preset `name` into `runs/name` as `keras-vgan train --preset name` would; its summary row.
+
+    `steps` replaces the schedule with one epoch of that many steps and
+    `filters` both networks' widths (smoke runs). The row has the preset,
+    model, dataset, wall seconds, steps and parameter counts.
+    """
+    from keras_vgan.presets import get_preset
+    from keras_vgan.training import train
+
+    config = get_preset(name).replace(seed=seed)
+    if steps:
+        config = config.replace(epochs=1, steps_per_epoch=steps, checkpoint_every=steps, sample_every=1)
+    if filters:
+        config = config.replace(generator_filters=filters, discriminator_filters=filters)
+    config.validate()
+    started = time.time()
+    gan, _ = train(config, os.path.join(runs, name), verbose=2)
+    return {"preset": name, "model": config.model, "dataset": config.dataset, "wall_s": time.time() - started,
+            "steps": int(gan.g_optimizer.iterations.numpy()), "g_params": gan.generator.count_params(),
+            "d_params": sum(d.count_params() for d in gan.discriminators)}
+
+
 def publish(text, out=None):
     """Print the markdown `text` and, with `out`, also write it there atomically. Returns 0, main's exit code."""
     print(text)

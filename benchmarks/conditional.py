@@ -21,29 +21,10 @@ import re
 import shutil
 import subprocess
 import sys
-import time
 
 import common
 
 DEFAULT_PRESETS = ("conditional-moving-digits", "conditional-bouncing-shapes")
-
-
-def train_preset(name, args):
-    from keras_vgan.presets import get_preset
-    from keras_vgan.training import train
-
-    config = get_preset(name).replace(seed=args.seed)
-    if args.steps:
-        config = config.replace(epochs=1, steps_per_epoch=args.steps, checkpoint_every=args.steps, sample_every=1)
-    if args.filters:
-        config = config.replace(generator_filters=args.filters, discriminator_filters=args.filters)
-    config.validate()
-    run_dir = os.path.join(args.runs, name)
-    started = time.time()
-    gan, _ = train(config, run_dir, verbose=2)
-    return {"preset": name, "model": config.model, "dataset": config.dataset, "wall_s": time.time() - started,
-            "steps": int(gan.g_optimizer.iterations.numpy()), "g_params": gan.generator.count_params(),
-            "d_params": sum(d.count_params() for d in gan.discriminators)}
 
 
 def evaluate_run(run_dir, args):
@@ -102,7 +83,7 @@ def main():
             row = {"preset": name, "model": config["model"], "dataset": config["dataset"],
                    "wall_s": float("nan"), "steps": float("nan"), "g_params": float("nan"), "d_params": float("nan")}
         else:
-            row = train_preset(name, args)
+            row = common.train_preset(name, args.runs, args.seed, args.steps, args.filters)
         print(json.dumps(row), flush=True)
         lines, scores = evaluate_run(run_dir, args)
         row.update(scores)

@@ -43,6 +43,9 @@ class LossTerm:
     # `term(classify, videos, labels)`, where `classify(videos)` gives a head's class logits; the model calls it
     # on the real clips for a discriminator term and on the generated clips for a generator term.
     classifies = False
+    # True for a generator term that compares the clips of two noises for the same condition (mode seeking):
+    # it is called as `term(fake_videos, other_fake_videos, noise, other_noise)`, noise as dicts by input name.
+    resamples = False
 
     def __init__(self, weight=1.0, interval=1, name=None):
         if float(weight) < 0.0:
@@ -239,6 +242,41 @@ class FirstFrameL1(LossTerm):
     def __call__(self, fake_videos, real_videos, condition):
         first_fake = keras.ops.cast(fake_videos[:, 0], "float32")
         return _per_example_mean(abs(first_fake - keras.ops.cast(real_videos[:, 0], "float32")))
+
+
+@keras.saving.register_keras_serializable(package="keras_vgan")
+class ModeSeeking(LossTerm):
+    """Mao et al. 2019's mode-seeking term (MSGAN): two noises for one condition should give two clips apart.
+
+    A generator with a strong condition (a picture, a context) learns to
+    ignore its noise: every draw then gives the same clip. This term is
+    1 / (d(G(c, z₁), G(c, z₂)) / d(z₁, z₂) + ε), d the mean absolute
+    difference, which falls as the clips move apart for noises apart. The
+    model draws the second noise and generates the second clip in the same
+    generator step.
+
+    Example:
+    >>> import tensorflow as tf
+    >>> clips, noise = tf.zeros([1, 2, 4, 4, 1]), {"noise": tf.zeros([1, 4])}
+    >>> value = ModeSeeking()(clips, clips + 0.5, noise, {"noise": tf.ones([1, 4])})
+    >>> round(float(value[0]), 3)  # 1 / (0.5 / 1)
+    2.0
+    """
+
+    name = "mode_seeking"
+    network = "generator"
+    resamples = True
+    epsilon = 1e-5
+
+    def __call__(self, fake_videos, other_fake_videos, noise, other_noise):
+        import tensorflow as tf
+
+        apart = _per_example_mean(abs(keras.ops.cast(fake_videos, "float32")
+                                      - keras.ops.cast(other_fake_videos, "float32")))
+        codes = [tf.reshape(tf.cast(noise[name], tf.float32) - tf.cast(other_noise[name], tf.float32),
+                            [tf.shape(apart)[0], -1]) for name in sorted(noise)]
+        codes_apart = tf.reduce_mean(tf.abs(tf.concat(codes, axis=1)), axis=1)
+        return 1.0 / (apart / codes_apart + self.epsilon)
 
 
 @keras.saving.register_keras_serializable(package="keras_vgan")

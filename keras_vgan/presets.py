@@ -81,6 +81,9 @@ class TrainingConfig:
                                                "learns the real clips' labels and scores G's clips; the model needs "
                                                "the auxiliary_classifier option, which this turns on)",
                                           kind="number")
+    mode_seeking_weight: float = option(0.0, "weight of the mode-seeking term (MSGAN: two noises should give two "
+                                             "different clips; against a conditioned G ignoring its noise)",
+                                        kind="number")
     model: str = option("conv3d", "architecture (see the list below)")
     model_options: dict = option(None, "an architecture option, NAME=VALUE (repeatable; see the list below)",
                                  flag="--model-option", kind="pairs")
@@ -185,6 +188,9 @@ class TrainingConfig:
             raise ValueError(f"frames={self.frames} is not valid with context={self.context} and "
                              f"future={self.future}; expected frames = context + future = "
                              f"{self.context + self.future}")
+        if float(self.mode_seeking_weight) < 0.0:
+            raise ValueError(f"mode_seeking_weight={self.mode_seeking_weight!r} is not valid; expected a number "
+                             ">= 0")
         if self.task == "animate" and not self.l1_weight:
             raise ValueError(f"l1_weight={self.l1_weight!r} is not valid for task='animate'; expected a weight > 0 "
                              "for frame 0's L1 (without it nothing holds the clip to the picture)")

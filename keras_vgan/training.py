@@ -53,7 +53,8 @@ from keras_vgan.datasets import PROCEDURAL_DATASETS, check_first_batch, describe
 from keras_vgan.datasets.pairs import context_future_pairs
 from keras_vgan.datasets.pipeline import make_training_dataset
 from keras_vgan.datasets.synthetic import BUILTIN_CLASS_NAMES
-from keras_vgan.loss_terms import FirstFrameL1, MismatchedLabels, classification_terms, reconstruction_terms
+from keras_vgan.loss_terms import (FirstFrameL1, MismatchedLabels, ModeSeeking, classification_terms,
+                                   reconstruction_terms)
 from keras_vgan.models import VideoGAN
 from keras_vgan.models.translation import showcase_sampler
 from keras_vgan.models.zoo import build_architecture, get_architecture
@@ -122,11 +123,15 @@ def build_gan(config, num_classes=None):
         gradient_penalty_weight=config.gradient_penalty_weight,
         r1_weight=config.r1_weight,
         r1_interval=config.r1_interval,
-        loss_terms=loss_terms,
+        loss_terms=loss_terms + _mode_seeking(config),
         adversarial_weight=config.adversarial_weight,
         jit_compile=precision_policy.resolve_jit_compile(config.jit_compile),
     )
     return gan
+
+
+def _mode_seeking(config):
+    return [ModeSeeking(config.mode_seeking_weight)] if config.mode_seeking_weight else []
 
 
 def source_clips(config, shard=None):

@@ -19,7 +19,7 @@ from keras_vgan.datasets.first_frames import read_picture
 from keras_vgan.export import export_generator
 from keras_vgan.loss_terms import FirstFrameL1
 from keras_vgan.metrics.animation import animation_scores, mean_motion
-from keras_vgan.models.animation import AnimationGAN, build_frame_animator
+from keras_vgan.models.animation import AnimationGAN, LayeredShifts, build_frame_animator
 from keras_vgan.models.predictors import build_prediction_discriminator
 from keras_vgan.presets import get_preset
 from keras_vgan.saving import load_video_gan
@@ -69,9 +69,12 @@ def test_frame_zero_is_the_picture_when_untrained_and_noise_changes_the_motion()
     picture = pictures(1)[0]
     clip = model.animate(picture, seed=0)
     assert clip.shape == (1, FRAMES, SIZE, SIZE, 1)
-    # Both heads start at zero: an untrained animator holds the picture still, the baseline to beat.
+    # Frame 0 is the picture by construction (every shift is t · velocity), and the untrained copies barely move.
     np.testing.assert_array_equal(clip[0, 0], picture)
-    assert mean_motion(clip) == 0.0
+    assert mean_motion(clip) < 2.0
+    flow = AnimationGAN(build_frame_animator(FRAMES, SIZE, SIZE, 1, filters=4, noise_dim=4, motion="flow"))
+    # The flow animator's heads start at zero: it holds the picture still.
+    assert mean_motion(flow.animate(picture, seed=0)) == 0.0
     trained = tiny_animator()
     assert not np.array_equal(trained.animate(picture, seed=0), trained.animate(picture, seed=1))
     np.testing.assert_array_equal(trained.animate(picture, seed=2), trained.animate(picture, seed=2))
@@ -210,3 +213,41 @@ def test_the_animate_task_trains_from_a_preset_through_the_cli(tmp_path, capsys)
                              ({"model": "conv3d"}, "not valid for task='animate'")):
         with pytest.raises(ValueError, match=message):
             preset.replace(**changes).validate()
+
+
+def test_mode_seeking_pushes_two_noises_apart_and_needs_noise():
+    from keras_vgan.loss_terms import ModeSeeking
+
+    model = tiny_animator()
+    model.compile(loss="hinge", loss_terms=[FirstFrameL1(100.0), ModeSeeking(1.0)])
+    clips = tf.random.uniform([4, FRAMES, SIZE, SIZE, 1], -1, 1, seed=0)
+    history = model.fit(tf.data.Dataset.from_tensors(clips).repeat(2), epochs=1, verbose=0).history
+    assert "mode_seeking" in history and np.isfinite(history["mode_seeking"][-1])
+    # Clips twice as far apart for the same noises: half the term.
+    noise = {"noise": tf.zeros([2, 4])}, {"noise": tf.ones([2, 4])}
+    near = ModeSeeking()(clips[:2], clips[:2] + 0.25, *noise)
+    far = ModeSeeking()(clips[:2], clips[:2] + 0.5, *noise)
+    np.testing.assert_allclose(far, near / 2, rtol=1e-3)
+    deterministic = AnimationGAN(build_frame_animator(FRAMES, SIZE, SIZE, 1, filters=4, noise_dim=0))
+    with pytest.raises(ValueError, match="mode_seeking.*has no noise input"):
+        deterministic.compile(loss_terms=[FirstFrameL1(), ModeSeeking()])
+
+
+def test_layered_shifts_move_each_copy_whole_where_its_mask_chooses_it():
+    picture = np.zeros((1, 1, 8, 8, 1), np.float32)
+    picture[0, 0, 2, 2] = picture[0, 0, 5, 5] = 1.0  # two dots
+    velocities = np.zeros((1, 3, 4), np.float32)
+    velocities[0, :, 1] = 1.0  # copy 0: one pixel a frame to the right; copy 1: one pixel a frame down
+    velocities[0, :, 2] = 1.0
+    masks = np.full((1, 3, 8, 8, 2), -50.0, np.float32)
+    masks[:, :, :, :4, 0] = 50.0  # the left half shows copy 0, the right half copy 1
+    masks[:, :, :, 4:, 1] = 50.0
+    clip = LayeredShifts()([picture, velocities, masks]).numpy()[0, ..., 0]
+    np.testing.assert_array_equal(clip[0], picture[0, 0, ..., 0])  # frame 0: no shift
+    expected = np.zeros((8, 8), np.float32)
+    expected[2, 2 + 2] = 0.0  # copy 0 moved the left dot to column 4, which the mask gives to copy 1
+    expected[5 + 2, 5] = 1.0  # copy 1 moved the right dot down two rows, in its half
+    np.testing.assert_allclose(clip[2], expected, atol=1e-6)
+    assert clip[1, 2, 3] == pytest.approx(1.0)  # frame 1: the left dot, one pixel right, still in copy 0's half
+    with pytest.raises(ValueError, match="motion='spin' is not valid"):
+        build_frame_animator(FRAMES, SIZE, SIZE, 1, motion="spin")

@@ -24,14 +24,76 @@ Example:
 
 import keras
 import numpy as np
+from keras import layers, ops
 
-from keras_vgan.models.predictors import build_convlstm_predictor
+from keras_vgan.models.layers import FrameDistributed
+from keras_vgan.models.predictors import WarpFrames, build_convlstm_predictor, convlstm_features, predictor_inputs
 from keras_vgan.models.translation import TranslationGAN
-from keras_vgan.validation import check_int
+from keras_vgan.validation import check_int, check_positive_ints
+
+MOTIONS = ("layers", "flow")
 
 
-def build_frame_animator(frames=16, height=64, width=64, channels=1, filters=32, noise_dim=32, frame_change=False,
-                         name="frame_animator"):
+@keras.saving.register_keras_serializable(package="keras_vgan")
+class LayeredShifts(keras.layers.Layer):
+    """Frame t = Σₖ maskₖ(t) · (the picture shifted by t · velocityₖ(t)): K rigidly moving copies, composited.
+
+    Inputs `[picture (N, 1, H, W, C), velocities (N, T, 2K), mask logits
+    (N, T, H, W, K)]`; the masks are a softmax over the K copies at every
+    pixel. Each copy moves as a whole, so an object that one mask covers
+    keeps its shape (Finn et al. 2016's CDNA composes its frames the same
+    way, from K transformed copies and masks). At t = 0 every shift is zero:
+    frame 0 is the picture itself.
+
+    Example:
+    >>> picture = ops.reshape(ops.arange(4.0), (1, 1, 1, 4, 1))
+    >>> velocities = ops.reshape(ops.convert_to_tensor([0.0, 0.0, 0.0, 1.0]), (1, 2, 2))  # K=1: 1 px/frame right
+    >>> ops.convert_to_numpy(LayeredShifts()([picture, velocities, ops.zeros((1, 2, 1, 4, 1))]))[0, :, 0, :, 0]
+    array([[0., 1., 2., 3.],
+           [0., 0., 1., 2.]], dtype=float32)
+    """
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.warp = WarpFrames(scale_by_step=False, dtype=self.dtype_policy)
+
+    def call(self, inputs):
+        picture, velocities, mask_logits = inputs
+        shape = ops.shape(mask_logits)
+        batch, steps, height, width, copies = shape[0], shape[1], shape[2], shape[3], mask_logits.shape[-1]
+        velocities = ops.reshape(ops.cast(velocities, picture.dtype), (batch, steps, copies, 2))
+        shifts = velocities * ops.reshape(ops.cast(ops.arange(steps), picture.dtype), (1, -1, 1, 1))
+        frames = ops.broadcast_to(picture, (batch, steps, height, width, picture.shape[-1]))
+        masks = ops.cast(mask_logits, picture.dtype)
+        masks = ops.softmax(masks, axis=-1) if copies > 1 else ops.ones_like(masks)  # one copy: nothing to mix
+        output = 0.0
+        for copy in range(copies):
+            flow = ops.broadcast_to(shifts[:, :, copy, None, None, :], (batch, steps, height, width, 2))
+            output = output + masks[..., copy:copy + 1] * self.warp([frames, flow])
+        return output
+
+    def compute_output_shape(self, input_shape):
+        picture, _, masks = input_shape
+        return masks[:4] + picture[-1:]
+
+
+def _layered_animator(frames, height, width, channels, filters, noise_dim, copies, name):
+    context, noise, sequence = predictor_inputs(1, frames, height, width, channels, noise_dim)
+    features = convlstm_features(sequence, noise, 1, filters)
+    block = height // features.shape[2]
+    pooled = FrameDistributed(layers.GlobalAveragePooling2D(), name="motion_pool")(features)
+    # Small random starts: K copies that began alike would get alike gradients and never part.
+    velocities = layers.Dense(2 * copies, kernel_initializer=keras.initializers.RandomNormal(stddev=0.01),
+                              dtype="float32", name="copy_velocities")(pooled)
+    masks = FrameDistributed(layers.Conv2D(copies, 3, padding="same", dtype="float32"), name="copy_masks")(features)
+    masks = FrameDistributed(layers.UpSampling2D(block, interpolation="bilinear", dtype="float32"),
+                             name="copy_masks_upsample")(masks)
+    clip = LayeredShifts(dtype="float32", name="layered_shifts")([context, velocities, masks])
+    return keras.Model([context, noise] if noise is not None else context, clip, name=name)
+
+
+def build_frame_animator(frames=16, height=64, width=64, channels=1, filters=32, noise_dim=32, motion="layers",
+                         copies=4, frame_change=False, name="frame_animator"):
     """A generator from a picture (`condition`, (N, 1, H, W, C)) and noise (N, `noise_dim`) to a clip of `frames`.
 
     The ConvLSTM predictor (`predictors.build_convlstm_predictor`) reading the
@@ -40,19 +102,29 @@ def build_frame_animator(frames=16, height=64, width=64, channels=1, filters=32,
     makes two animations of one picture move differently; `noise_dim=0` gives
     one motion per picture.
 
-    By default every frame is the picture's own pixels moved by a predicted
-    flow, nothing drawn anew: with only the adversary to teach the frames
-    after the first, a free per-pixel change learned to paint textures that
-    fooled a young discriminator (on moving digits, 600 steps: grey noise
-    from frame 1 on, and a "motion" score of noise). `frame_change=True`
-    adds the predictor's change head back, for content that comes into
-    view.
+    Every frame is the picture's own pixels moved, nothing drawn anew: with
+    only the adversary to teach the frames after the first, a free
+    per-pixel change learned to paint textures that fooled a young
+    discriminator (moving digits, 600 steps: grey noise from frame 1 on).
+    `motion="layers"` (default): `LayeredShifts`, `copies` rigidly shifted
+    copies of the picture composited by predicted masks, so objects keep
+    their shape. `motion="flow"`: the predictor's per-pixel flow
+    (`predictors._to_frames`), which bent digits out of shape (1,200 steps)
+    where they should have moved whole; with `frame_change=True` its change
+    head is added back, for content that comes into view.
 
     Example:
     >>> build_frame_animator(8, 16, 16, 1, filters=4, noise_dim=4).output_shape
     (None, 8, 16, 16, 1)
     """
     frames = check_int("frames", frames, minimum=2)
+    if motion not in MOTIONS:
+        raise ValueError(f"motion={motion!r} is not valid; expected one of {list(MOTIONS)}")
+    if motion == "layers":
+        if frame_change:
+            raise ValueError("frame_change=True is not valid with motion='layers'; expected motion='flow'")
+        check_positive_ints(copies=copies)
+        return _layered_animator(frames, height, width, channels, filters, noise_dim, copies, name)
     return build_convlstm_predictor(1, frames, height, width, channels, filters=filters, noise_dim=noise_dim,
                                     frame_change=frame_change, name=name)
 

@@ -211,6 +211,10 @@ class VideoGAN(keras.Model):
         names = [term.name for term in terms]
         if len(set(names)) != len(names):
             raise ValueError(f"loss terms named {names} are not valid; expected distinct names")
+        resampling = [term.name for term in terms if term.resamples]
+        if resampling and not self.noise_spec.names:
+            raise ValueError(f"loss terms {resampling} are not valid for generator {self.generator.name!r}, which "
+                             "has no noise input; expected a generator that takes noise (e.g. latent_dim > 0)")
         classifying = [term.name for term in terms if term.classifies]
         if classifying and not (self.num_classes and any(map(has_class_head, self.discriminators))):
             raise ValueError(f"loss terms {classifying} are not valid for this model: they need a class-conditional "
@@ -364,7 +368,8 @@ class VideoGAN(keras.Model):
         terms = [term for term in self.loss_terms if term.network == "generator"]
         logs = {}
         with tf.GradientTape() as tape:
-            fake_videos = self.generator(self._generator_inputs(batch_size, condition), training=True)
+            noise = self.sample_noise(batch_size)
+            fake_videos = self.generator(self.generator_inputs(noise, condition), training=True)
             per_example = tf.zeros([batch_size])
             for discriminator in self.discriminators:
                 fake_logits = self._critic(discriminator, condition)(self._augmented(fake_videos), training=True)
@@ -380,6 +385,16 @@ class VideoGAN(keras.Model):
                                                                          condition), batch_size)
                         per_example += term.effective_weight * value
                         logs[term.name] = _accumulate(logs.get(term.name), tf.reduce_mean(value), due)
+                    continue
+                if term.resamples:
+                    def compute(term=term):
+                        other_noise = self.sample_noise(batch_size)
+                        other = self.generator(self.generator_inputs(other_noise, condition), training=True)
+                        return term(fake_videos, other, noise, other_noise)
+
+                    value, due = self._lazy(term, step, compute, batch_size)
+                    per_example += term.effective_weight * value
+                    logs[term.name] = (tf.reduce_mean(value), due)
                     continue
                 value, due = self._lazy(term, step, lambda: term(fake_videos, real_videos, condition), batch_size)
                 per_example += term.effective_weight * value

@@ -168,8 +168,8 @@ def _check_sizes(context_frames, future_frames, height, width, channels, levels)
     return context_frames, future_frames
 
 
-def _predictor_inputs(context_frames, future_frames, height, width, channels, noise_dim):
-    """Both predictors' start: (the `condition` input, the `noise` input or None, context + future slots)."""
+def predictor_inputs(context_frames, future_frames, height, width, channels, noise_dim):
+    """The predictors' start: (the `condition` input, the `noise` input or None, context + future slots)."""
     context_frames, future_frames = _check_sizes(context_frames, future_frames, height, width, channels, 2)
     context = keras.Input((context_frames, height, width, channels), name=CONDITION_INPUT)
     noise = keras.Input((noise_dim,), name="noise") if noise_dim else None
@@ -265,7 +265,18 @@ def build_convlstm_predictor(context_frames=10, future_frames=10, height=64, wid
     >>> model.output_shape
     (None, 3, 16, 16, 1)
     """
-    context, noise, sequence = _predictor_inputs(context_frames, future_frames, height, width, channels, noise_dim)
+    context, noise, sequence = predictor_inputs(context_frames, future_frames, height, width, channels, noise_dim)
+    x = convlstm_features(sequence, noise, context.shape[1], filters)
+    return _predictor_model(x, context, noise, echo_context, name, frame_change)
+
+
+def convlstm_features(sequence, noise, context_frames, filters):
+    """The ConvLSTM predictor's body: per-step features (N, future, H/4, W/4, 2·filters) of the future steps.
+
+    `sequence`: the context then the future slots (`predictor_inputs`);
+    `noise` (or None) joins every step before the recurrent layers. A head
+    turns the features into frames (`_to_frames` here, or an animator's).
+    """
     check_positive_ints(filters=filters)
     skip1 = FrameDistributed(layers.Conv2D(filters, 3, strides=2, padding="same", activation="relu"),
                              name="encode1")(sequence)
@@ -274,10 +285,9 @@ def build_convlstm_predictor(context_frames=10, future_frames=10, height=64, wid
     x = _broadcast_noise(noise, skip2, "noise")
     x = layers.ConvLSTM2D(2 * filters, 3, padding="same", return_sequences=True, name="recurrent1")(x)
     x = layers.ConvLSTM2D(2 * filters, 3, padding="same", return_sequences=True, name="recurrent2")(x)
-    x, skip2 = _future_steps([x, skip2], context.shape[1], "decode")
+    x, skip2 = _future_steps([x, skip2], context_frames, "decode")
     x = layers.Concatenate(name="skip2")([x, skip2])
-    x = FrameDistributed(layers.Conv2D(2 * filters, 3, padding="same", activation="relu"), name="decode")(x)
-    return _predictor_model(x, context, noise, echo_context, name, frame_change)
+    return FrameDistributed(layers.Conv2D(2 * filters, 3, padding="same", activation="relu"), name="decode")(x)
 
 
 def build_unet_predictor(context_frames=10, future_frames=10, height=64, width=64, channels=1, filters=32,
@@ -296,7 +306,7 @@ def build_unet_predictor(context_frames=10, future_frames=10, height=64, width=6
     >>> model.output_shape
     (None, 3, 16, 16, 1)
     """
-    context, noise, sequence = _predictor_inputs(context_frames, future_frames, height, width, channels, noise_dim)
+    context, noise, sequence = predictor_inputs(context_frames, future_frames, height, width, channels, noise_dim)
     check_positive_ints(filters=filters)
     skip0 = FrameDistributed(layers.Conv2D(filters, 3, padding="same", activation="relu"), name="level0")(sequence)
     x = FrameDistributed(layers.Conv2D(2 * filters, 3, strides=2, padding="same", activation="relu"),

@@ -254,9 +254,10 @@ def dvd_gan(frames, height, width, channels, latent_dim=128, generator_filters=6
     "(frame 0 the picture redrawn) from it and noise; a discriminator of picture + clip.",
     task="animate")
 def animator(frames, height, width, channels, latent_dim=32, generator_filters=32, discriminator_filters=32,
-             discriminator_normalization="spectral", discriminator_pool_space=False, frame_change=False):
+             discriminator_normalization="spectral", discriminator_pool_space=False, motion="layers", copies=4,
+             frame_change=False):
     generator = build_frame_animator(frames, height, width, channels, filters=generator_filters,
-                                     noise_dim=latent_dim, frame_change=frame_change)
+                                     noise_dim=latent_dim, motion=motion, copies=copies, frame_change=frame_change)
     discriminator = build_prediction_discriminator(1, frames, height, width, channels,
                                                    base_filters=discriminator_filters,
                                                    normalization=discriminator_normalization,
