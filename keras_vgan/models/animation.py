@@ -57,6 +57,10 @@ class LayeredShifts(keras.layers.Layer):
         super().__init__(**kwargs)
         self.warp = WarpFrames(scale_by_step=False, dtype=self.dtype_policy)
 
+    def build(self, input_shape):
+        picture, _, masks = input_shape
+        self.warp.build([tuple(masks[:4]) + tuple(picture[-1:]), tuple(masks[:4]) + (2,)])
+
     def call(self, inputs):
         picture, velocities, mask_logits = inputs
         shape = ops.shape(mask_logits)
