@@ -29,8 +29,8 @@ def mean_motion(videos):
     """Mean |frame t+1 − frame t| over pixels, frame pairs and clips, in grey levels of [0, 255].
 
     Example:
-    >>> mean_motion(np.stack([np.zeros((1, 2, 2, 1)), np.ones((1, 2, 2, 1))], axis=1).astype(np.float32))
-    127.5
+    >>> mean_motion(np.stack([-np.ones((1, 2, 2, 1)), np.ones((1, 2, 2, 1))], axis=1).astype(np.float32))
+    255.0
     """
     videos = as_uint8_array(videos).astype(np.float32)
     if videos.ndim != 5 or videos.shape[1] < 2:
