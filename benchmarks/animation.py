@@ -18,32 +18,16 @@ run's last sample grid and `keras-vgan animate` of one held-out picture.
 import argparse
 import json
 import os
-import re
 import shutil
-import subprocess
-import sys
 
 import common
 
 DEFAULT_PRESET = "animate-moving-digits"
 
 
-def cli(arguments):
-    """Run `keras-vgan ARGUMENTS` in a subprocess; its report lines (progress bars dropped)."""
-    command = [sys.executable, "-m", "keras_vgan.cli", *arguments]
-    result = subprocess.run(command, capture_output=True, text=True, env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"})
-    if result.returncode != 0:
-        raise SystemExit(f"{' '.join(command)} failed ({result.returncode}):\n{result.stderr[-3000:]}")
-    return [line for line in result.stdout.replace("\r", "\n").splitlines()
-            if line.strip() and "━" not in line and "/batch" not in line and "/step" not in line]
-
-
 def scores(lines):
-    text = "\n".join(lines)
-
     def number(pattern):
-        match = re.search(pattern, text)
-        return float(match.group(1)) if match else float("nan")
+        return common.report_number(lines, pattern)
 
     return {"psnr": number(r"first-frame PSNR: ([0-9.inf]+)"), "ssim": number(r"first-frame SSIM: ([0-9.]+)"),
             "motion": number(r"motion: ([0-9.]+) grey"), "real_motion": number(r"real clips: ([0-9.]+);"),
@@ -89,7 +73,7 @@ def main():
     row["dataset"] = config["dataset"]
     print(json.dumps(row), flush=True)
     evaluate = ["evaluate", run_dir, "--data", config["dataset"], "--num-videos", str(args.num_videos)]
-    report = cli(evaluate)
+    report = common.keras_vgan_report(evaluate)
     row.update(scores(report))
     ratio = row["motion"] / row["real_motion"]
     met = row["psnr"] >= 25.0 and 0.5 <= ratio <= 1.5
@@ -116,7 +100,7 @@ def main():
         picture = held_out_picture(os.path.join(folder, "picture.png"), config, seed=args.seed + 12345)
         animated = os.path.join(folder, "picture_animated.png")
         command = ["animate", run_dir, picture, "--out", animated, "--num-videos", "4", "--scale", "2"]
-        cli(command)
+        common.keras_vgan_report(command)
         lines.append(f"- `{relative}/picture_animated.png`: `keras-vgan {' '.join(command)}` (a picture from "
                      "clips the run never saw; four seeds, one row each)")
         lines.append("")

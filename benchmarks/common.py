@@ -251,6 +251,29 @@ def train_preset(name, runs, seed=0, steps=None, filters=None):
             "d_params": sum(d.count_params() for d in gan.discriminators)}
 
 
+def keras_vgan_report(arguments):
+    """Run `keras-vgan ARGUMENTS` in a subprocess, as a user would; its report lines (progress bars dropped).
+
+    A failed command ends the benchmark with its exit status and the end of its stderr.
+    """
+    import subprocess
+
+    command = [sys.executable, "-m", "keras_vgan.cli", *arguments]
+    result = subprocess.run(command, capture_output=True, text=True, env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"})
+    if result.returncode != 0:
+        raise SystemExit(f"{' '.join(command)} failed ({result.returncode}):\n{result.stderr[-3000:]}")
+    return [line for line in result.stdout.replace("\r", "\n").splitlines()
+            if line.strip() and "━" not in line and "/batch" not in line and "/step" not in line]
+
+
+def report_number(lines, pattern):
+    """The float the first group of regex `pattern` matches in report `lines`; NaN where it does not match."""
+    import re
+
+    match = re.search(pattern, "\n".join(lines))
+    return float(match.group(1)) if match else float("nan")
+
+
 def publish(text, out=None):
     """Print the markdown `text` and, with `out`, also write it there atomically. Returns 0, main's exit code."""
     print(text)

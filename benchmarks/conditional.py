@@ -17,10 +17,7 @@ next to `--out`, each run's last sample grid (one row per class).
 import argparse
 import json
 import os
-import re
 import shutil
-import subprocess
-import sys
 
 import common
 
@@ -29,20 +26,13 @@ DEFAULT_PRESETS = ("conditional-moving-digits", "conditional-bouncing-shapes")
 
 def evaluate_run(run_dir, args):
     """`keras-vgan evaluate RUN --per-class`'s report lines (progress bars dropped) and the numbers in them."""
-    command = [sys.executable, "-m", "keras_vgan.cli", "evaluate", run_dir, "--per-class",
-               "--num-videos", str(args.num_videos)]
+    arguments = ["evaluate", run_dir, "--per-class", "--num-videos", str(args.num_videos)]
     if args.classifier_steps:
-        command += ["--classifier-steps", str(args.classifier_steps)]
-    result = subprocess.run(command, capture_output=True, text=True,
-                            env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"})
-    if result.returncode != 0:
-        raise SystemExit(f"{' '.join(command)} failed ({result.returncode}):\n{result.stderr[-3000:]}")
-    lines = [line for line in result.stdout.replace("\r", "\n").splitlines()
-             if line.strip() and "━" not in line and "/batch" not in line and "/step" not in line]
+        arguments += ["--classifier-steps", str(args.classifier_steps)]
+    lines = common.keras_vgan_report(arguments)
 
     def number(pattern):
-        match = re.search(pattern, "\n".join(lines))
-        return float(match.group(1)) if match else float("nan")
+        return common.report_number(lines, pattern)
 
     return lines, {"classifier": number(r"held-out accuracy (?:on real clips, )?([0-9.]+)"),
                    "obedience": _mean_obedience(lines),

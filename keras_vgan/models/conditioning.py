@@ -65,6 +65,16 @@ def class_embedding(condition, num_classes, dim, name="class_embedding", stddev=
     return layers.Embedding(num_classes, dim, embeddings_initializer=initializer, name=name)(condition)
 
 
+def _pooled(features, use, name):
+    """A feature map (N, ..., C) of rank 3 to 5 averaged over all but the batch and channels, in layer `name`."""
+    pools = {3: layers.GlobalAveragePooling1D, 4: layers.GlobalAveragePooling2D, 5: layers.GlobalAveragePooling3D}
+    rank = len(features.shape)
+    if rank not in pools:
+        raise ValueError(f"features of shape {tuple(features.shape)} are not valid for {use}; expected a feature "
+                         "map (N, ..., C) of rank 3 to 5")
+    return pools[rank](name=name)(features)
+
+
 def class_projection(features, condition, num_classes, name="class"):
     """Miyato & Koyama's projection term <embed(y), pool(h)> as float32 (N, 1).
 
@@ -73,12 +83,7 @@ def class_projection(features, condition, num_classes, name="class"):
     (`{name}_pool`), and dotted (`{name}_projection`) with the label's
     C-wide embedding (`{name}_embedding`).
     """
-    pools = {3: layers.GlobalAveragePooling1D, 4: layers.GlobalAveragePooling2D, 5: layers.GlobalAveragePooling3D}
-    rank = len(features.shape)
-    if rank not in pools:
-        raise ValueError(f"features of shape {tuple(features.shape)} are not valid for a class projection; "
-                         "expected a feature map (N, ..., C) of rank 3 to 5")
-    pooled = pools[rank](name=f"{name}_pool")(features)
+    pooled = _pooled(features, "a class projection", f"{name}_pool")
     channels = int(features.shape[-1])
     # On the scale of a Dense(1) head's start over the same features (Glorot: 1/sqrt(C) or so), so that the
     # label's term weighs as much as the unconditional logit from the first step.
@@ -134,12 +139,7 @@ def auxiliary_class_logits(features, num_classes, name="class"):
     >>> tuple(auxiliary_class_logits(features, num_classes=10).shape)
     (None, 10)
     """
-    rank = len(features.shape)
-    pools = {3: layers.GlobalAveragePooling1D, 4: layers.GlobalAveragePooling2D, 5: layers.GlobalAveragePooling3D}
-    if rank not in pools:
-        raise ValueError(f"features of shape {tuple(features.shape)} are not valid for a class head; expected a "
-                         "feature map (N, ..., C) of rank 3 to 5")
-    pooled = pools[rank](name=f"{name}_head_pool")(features)
+    pooled = _pooled(features, "a class head", f"{name}_head_pool")
     return layers.Dense(num_classes, dtype="float32", name=f"{name}_logits")(pooled)
 
 

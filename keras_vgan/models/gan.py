@@ -378,27 +378,11 @@ class VideoGAN(keras.Model):
                 if len(self.discriminators) > 1:
                     logs[f"{metric_prefix(discriminator)}_g_loss"] = (tf.reduce_mean(adversarial), 1.0)
             for term in terms:
-                if term.classifies:
-                    for discriminator in filter(has_class_head, self.discriminators):
-                        classify = self._classifier(discriminator, condition)
-                        value, due = self._lazy(term, step, lambda: term(classify, self._augmented(fake_videos),
-                                                                         condition), batch_size)
-                        per_example += term.effective_weight * value
-                        logs[term.name] = _accumulate(logs.get(term.name), tf.reduce_mean(value), due)
-                    continue
-                if term.resamples:
-                    def compute(term=term):
-                        other_noise = self.sample_noise(batch_size)
-                        other = self.generator(self.generator_inputs(other_noise, condition), training=True)
-                        return term(fake_videos, other, noise, other_noise)
-
+                for compute in self._generator_term_calls(term, fake_videos, real_videos, noise, condition,
+                                                          batch_size):
                     value, due = self._lazy(term, step, compute, batch_size)
                     per_example += term.effective_weight * value
-                    logs[term.name] = (tf.reduce_mean(value), due)
-                    continue
-                value, due = self._lazy(term, step, lambda: term(fake_videos, real_videos, condition), batch_size)
-                per_example += term.effective_weight * value
-                logs[term.name] = (tf.reduce_mean(value), due)
+                    logs[term.name] = _accumulate(logs.get(term.name), tf.reduce_mean(value), due)
             loss = tf.reduce_sum(per_example) / global_batch_size
             loss += self._own_losses("generator", logs, replicas)
             scaled_loss = self.g_optimizer.scale_loss(loss)
@@ -407,6 +391,21 @@ class VideoGAN(keras.Model):
         self.g_optimizer.apply_gradients(zip(gradients, variables))
         logs["g_loss"] = (tf.reduce_mean(per_example), 1.0)
         return logs
+
+    def _generator_term_calls(self, term, fake_videos, real_videos, noise, condition, batch_size):
+        """The calls that compute a generator term: one, or one per discriminator with a class head (AC-GAN)."""
+        if term.classifies:
+            return [lambda classify=self._classifier(discriminator, condition):
+                    term(classify, self._augmented(fake_videos), condition)
+                    for discriminator in filter(has_class_head, self.discriminators)]
+        if term.resamples:
+            def resampled():
+                other_noise = self.sample_noise(batch_size)
+                other = self.generator(self.generator_inputs(other_noise, condition), training=True)
+                return term(fake_videos, other, noise, other_noise)
+
+            return [resampled]
+        return [lambda: term(fake_videos, real_videos, condition)]
 
     @staticmethod
     def _lazy(term, step, compute, batch_size):
