@@ -282,11 +282,12 @@ PRESETS = {
         latent_dim=64, generator_filters=32, discriminator_filters=32, discriminator_normalization="batch",
     ),
     # Class-conditional: the quickstart's networks on clips of one object each, labelled by the object (the
-    # digit, the shape kind), with what made the labels obeyed (moving digits, obedience by a classifier):
-    # AC-GAN's class head on D and its terms (1100 steps: 0.153 -> 0.356; 4400: 0.622), class-conditional batch
-    # norm in G (4400: 0.766), and a longer schedule. The projection D alone stayed at chance, and the
-    # matching-aware term (mismatch_weight) did not move it (0.109). benchmarks/conditional.py trains both
-    # presets and scores them with `evaluate --per-class`.
+    # digit, the shape kind), with what raised obedience most in quick probes on moving digits: AC-GAN's class
+    # head on D and its terms (1100 steps: 0.153 -> 0.356; 4400: 0.622), class-conditional batch norm in G
+    # (4400: 0.766), and a longer schedule. The projection D alone stayed at chance, and the matching-aware
+    # term (mismatch_weight) did not move it (0.109). Still short of the target: benchmarks/conditional.py,
+    # which trains both presets and scores them with `evaluate --per-class`, measured 0.316 (digits) and
+    # 0.000 (shapes); see BENCHMARKS.md.
     "conditional-moving-digits": TrainingConfig(
         **{**_QUICKSTART_SCHEDULE, "epochs": 60, "steps_per_epoch": 110, "checkpoint_every": 550,
            "sample_every": 10},
