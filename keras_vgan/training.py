@@ -49,6 +49,7 @@ import tensorflow as tf
 from keras_vgan import distribute
 from keras_vgan import precision as precision_policy
 from keras_vgan.callbacks import RealSamples, SampleGrid, TensorBoardSamples, TrainingCheckpoint
+from keras_vgan.datasets.sources import OBJECT_COUNT_OPTIONS
 from keras_vgan.datasets import PROCEDURAL_DATASETS, check_first_batch, describe_source, load_source, take_clips
 from keras_vgan.datasets.pairs import context_future_pairs
 from keras_vgan.datasets.pipeline import make_training_dataset
@@ -168,6 +169,8 @@ def source_clips(config, shard=None):
     if config.dataset not in PROCEDURAL_DATASETS:
         raise ValueError(f"dataset={config.dataset!r} is not built in; expected one of {list(PROCEDURAL_DATASETS)} "
                          "or --data PATH")
+    if config.dataset not in OBJECT_COUNT_OPTIONS:  # photo_clips: one photograph a clip, no objects to count
+        return load_source(config.dataset, num_videos=config.num_videos, **geometry)
     return load_source(config.dataset, num_videos=config.num_videos, num_objects=config.num_objects, **geometry)
 
 

@@ -4,8 +4,9 @@
 `load_source`. A spec is, in the order tried:
 
 * a built-in name (`BUILTIN_DATASETS`): `moving_digits`, `bouncing_shapes`
-  (procedural, nothing to download) or `moving_mnist` (needs `mnist.npz`, see
-  `moving_mnist.py`);
+  (procedural, nothing to download), `photo_clips` (real photographs under a
+  simulated moving camera, `photographs.py`) or `moving_mnist` (needs
+  `mnist.npz`, see `moving_mnist.py`);
 * `tfds:NAME` or `tfds:NAME:SPLIT` (TensorFlow Datasets);
 * a directory holding `manifest.json` or `*.tfrecord` shards (`prepare`'s output);
 * a directory of video files (searched recursively);
@@ -28,7 +29,9 @@ from keras_vgan.datasets.tfds import from_tfds
 from keras_vgan.datasets.video_files import from_video_files
 
 # The one list of built-in dataset names; presets, `train`, `prepare` and `evaluate` use these.
-PROCEDURAL_DATASETS = ("moving_digits", "bouncing_shapes")  # rendered on the fly, nothing to download
+# Rendered on the fly, nothing to download (photo_clips films photographs that ship in scikit-image's wheel).
+PROCEDURAL_DATASETS = ("moving_digits", "bouncing_shapes", "photo_clips")
+UNLABELLED_DATASETS = ("photo_clips", "moving_mnist")
 BUILTIN_DATASETS = PROCEDURAL_DATASETS + ("moving_mnist",)
 BUILTIN_SOURCES = BUILTIN_DATASETS  # its name before, kept for callers that used it
 # The built-ins' own name for `num_objects`, the objects in each clip.
@@ -64,8 +67,16 @@ def _call_with_options(function, source, **arguments):
 
 
 def _builtin(name, frames, height, width, channels, labels, options):
-    if labels and name not in PROCEDURAL_DATASETS:
+    if labels and name in UNLABELLED_DATASETS:
         raise ValueError(f"data source {name!r} has no labels; use labels=False")
+    if name == "photo_clips":
+        from keras_vgan.datasets.photographs import photo_clips
+
+        if options.pop("num_objects", None) is not None:
+            raise ValueError("num_objects does not apply to data source 'photo_clips' (each clip films one "
+                             "photograph)")
+        return _call_with_options(photo_clips, name, frames=frames, height=height, width=width, channels=channels,
+                                  **options)
     if "num_objects" in options:
         own_name = OBJECT_COUNT_OPTIONS[name]
         if own_name in options:
