@@ -68,7 +68,8 @@ def test_enhance_writes_the_whole_video_at_its_fps(runs, video, tmp_path, capsys
 
 def test_enhance_super_resolves_and_compares(runs, video, tmp_path):
     out = str(tmp_path / "sr.mp4")
-    assert main(["enhance", runs["sr"], video, "--out", out, "--compare", "--quiet", "--overlap", "1", "4", "4"]) == 0
+    assert main(["enhance", runs["sr"], video, "--out", out, "--compare", "--quiet", "--overlap", "1", "4", "4",
+                 "--scale", "2"]) == 0
     frames, _ = _decode(out)
     assert frames.shape == (10, 64, 2 * 96 + 4)
     left, right = frames[..., :96].astype(int), frames[..., 100:].astype(int)
@@ -103,6 +104,8 @@ def test_bad_input_is_one_line_exit_2_and_no_file(runs, video, tmp_path, capsys)
     err = _error(capsys, ["enhance", runs["denoise"], video, "--out", out, "--tile", "4", "16", "16",
                           "--overlap", "4", "4", "4"], out)
     assert "overlap" in err
+    err = _error(capsys, ["enhance", runs["denoise"], video, "--out", out, "--scale", "4"], out)
+    assert "--scale 4 is not a scale this restorer was trained for" in err and "x1" in err
 
 
 def test_a_model_that_is_not_a_restorer_is_refused(tmp_path, video, capsys):

@@ -1,7 +1,7 @@
 """`keras-vgan enhance`: a trained restorer over a whole real video, tile by tile, to an H.264 MP4.
 
 Usage:
-    keras-vgan enhance RUN INPUT --out OUT.mp4 [--mask MASK] [--compare] [--tile T H W]
+    keras-vgan enhance RUN INPUT --out OUT.mp4 [--mask MASK] [--compare] [--scale S] [--tile T H W]
                        [--overlap T H W] [--batch-size N] [--no-ema] [--quiet]
 
 RUN is a run directory or .keras file of a restorer (`--task enhance`, model
@@ -71,6 +71,9 @@ def add_parser(subparsers):
                              f"{' '.join(map(str, DEFAULT_TILE))}, or the video's size where it is smaller)")
     parser.add_argument("--overlap", type=int, nargs=3, metavar=("T", "H", "W"),
                         help="frames and pixels neighbouring tiles share (default: a quarter of the tile)")
+    parser.add_argument("--scale", type=positive_int, default=None,
+                        help="the upscaling you expect (1, 2, 4): checked against the restorer's own, so a x4 run "
+                             "given for a x2 job is an error, not a surprise (default: the restorer's)")
     parser.add_argument("--batch-size", type=positive_int, default=4, help="tiles per model call (default: 4)")
     parser.add_argument("--no-ema", action="store_true", help="use the raw generator, not its weight average")
     parser.add_argument("--quiet", action="store_true", help="no progress line")
@@ -331,6 +334,10 @@ def run(args):
     model_path = resolve_model_path(args.model)
     gan = load_video_gan(model_path)
     scale, condition_channels, channels = restorer_geometry(gan)
+    if args.scale is not None and args.scale != scale:
+        raise ValueError(f"--scale {args.scale} is not a scale this restorer was trained for: it "
+                         f"{'upscales x' + str(scale) if scale > 1 else 'keeps the frame size (x1)'}; expected "
+                         f"--scale {scale}, or a run of --degradation sr --scale {args.scale}")
     inpainting = condition_channels != channels
     if inpainting and mask is None:
         raise ValueError("the model is an inpainting restorer, whose input carries a mask of the missing pixels; "
