@@ -106,6 +106,10 @@ class TrainingConfig:
     beta_1: float = option(0.5, "Adam's beta_1 for both optimizers", kind="number")
     clipnorm: float = option(None, "clip each gradient to this norm", kind="number")
     ema_decay: float = option(0.999, "decay of the generator's weight average", kind="number")
+    init_generator: str = option(None, "start the generator (and its weight average) from this run directory's "
+                                       "or .keras file's generator of the same architecture, e.g. an L1-only "
+                                       "restorer before adversarial fine-tuning; a resumed run keeps its "
+                                       "checkpoint's weights")
     batch_size: int = option(16, "clips per step", kind="count")
     epochs: int = option(10, "epochs to train", kind="count")
     steps_per_epoch: int = option(100, "steps per epoch", kind="count")
@@ -394,7 +398,11 @@ PRESETS = {
     # clips (16x16 inputs); the full-resolution tasks 32x32 ones, whose convolutions cost 16x more a clip.
     "enhance-sr-photos-l1": TrainingConfig(**{**_PHOTO_ENHANCEMENT, "adversarial_weight": 0.0, "temporal_weight": 0.0,
                                               "beta_1": 0.9, "epochs": 40}, degradation="sr", scale=4),
-    "enhance-sr-photos": TrainingConfig(**_PHOTO_ENHANCEMENT, degradation="sr", scale=4),
+    # The adversarial one starts from the L1-only restorer (ESRGAN's recipe: a PSNR-oriented network, then
+    # adversarial fine-tuning), with L1 weighed less so the adversary has a say in the texture.
+    "enhance-sr-photos": TrainingConfig(**{**_PHOTO_ENHANCEMENT, "init_generator": "runs/enhance-sr-photos-l1",
+                                           "l1_weight": 20.0, "temporal_weight": 20.0, "g_learning_rate": 1e-4,
+                                           "epochs": 10}, degradation="sr", scale=4),
     "enhance-denoise-photos": TrainingConfig(**{**_PHOTO_ENHANCEMENT, **_FULL_RESOLUTION, "epochs": 25},
                                              degradation="denoise", noise_sigma=25.0),
     "enhance-deblock-photos": TrainingConfig(**{**_PHOTO_ENHANCEMENT, **_FULL_RESOLUTION, "epochs": 12},

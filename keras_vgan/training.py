@@ -59,7 +59,7 @@ from keras_vgan.loss_terms import (FirstFrameL1, MismatchedLabels, ModeSeeking, 
 from keras_vgan.models import VideoGAN
 from keras_vgan.models.translation import showcase_sampler
 from keras_vgan.models.zoo import build_architecture, get_architecture
-from keras_vgan.saving import CLASS_NAMES_FILENAME
+from keras_vgan.saving import CLASS_NAMES_FILENAME, load_video_gan, resolve_model_path
 from keras_vgan.saving import save_model  # noqa: F401  (re-exported: it lived here before keras_vgan.saving)
 from keras_vgan.video_io import atomic_path
 
@@ -369,6 +369,30 @@ def train(config, run_dir, verbose=1, extra_callbacks=(), strategy=None):
         keras.config.set_dtype_policy(previous_policy)
 
 
+def initialize_generator(gan, path):
+    """Copy the generator of the model at `path` (its weight average, where it has one) into `gan`'s and its EMA copy.
+
+    The standard start for adversarial restoration (ESRGAN): a network
+    trained for PSNR alone, then fine-tuned with the adversary. ValueError
+    when the two generators' weights differ in number or shape, naming both.
+
+    Example:
+    >>> initialize_generator(gan, "runs/enhance-sr-photos-l1")  # doctest: +SKIP
+    """
+    source = load_video_gan(resolve_model_path(path))
+    weights = source.generator_for_sampling(True).get_weights()
+    expected = [tuple(weight.shape) for weight in gan.generator.weights]
+    given = [tuple(weight.shape) for weight in weights]
+    if given != expected:
+        difference = next((f"weight {i}: {a} here, {b} there" for i, (a, b) in enumerate(zip(expected, given))
+                           if a != b), f"{len(expected)} weights here, {len(given)} there")
+        raise ValueError(f"init_generator={os.fspath(path)!r} holds a generator of another architecture "
+                         f"({difference}); expected a run of the same model, filters and model options")
+    gan.generator.set_weights(weights)
+    if gan.ema_generator is not None:
+        gan.ema_generator.set_weights(weights)
+
+
 def _train(config, run_dir, verbose, extra_callbacks, strategy):
     role = distribute.worker_role(strategy)
     distribute.per_replica_batch_size(config.batch_size, strategy)
@@ -376,6 +400,8 @@ def _train(config, run_dir, verbose, extra_callbacks, strategy):
     resuming = bool(checkpoint.checkpoints())
     if resuming:
         check_resumable(config, run_dir)
+    elif config.init_generator:
+        resolve_model_path(config.init_generator)  # a missing starting point fails before any data is read
     keras.utils.set_random_seed(config.seed)
     policy = precision_policy.set_precision(config.precision)
     if verbose:
@@ -403,6 +429,10 @@ def _train(config, run_dir, verbose, extra_callbacks, strategy):
     with strategy.scope():
         gan = build_gan(config, num_classes=len(class_names) if class_names else None)
     progress = checkpoint.restore(gan)
+    if config.init_generator and not progress.step:
+        initialize_generator(gan, config.init_generator)
+        if verbose:
+            print(f"keras-vgan: generator starts from {config.init_generator}", flush=True)
     if role.count > 1:
         distribute.check_same_on_every_worker(strategy, "the restored step", progress.step,
                                               hint="every worker must read the chief's checkpoints: put the run "

@@ -95,3 +95,31 @@ def test_train_task_enhance_end_to_end(tmp_path):
                                "--tile", "4", "16", "16", "--compare"], capture_output=True, text=True, timeout=300)
     assert enhanced.returncode == 0, enhanced.stderr[-3000:]
     assert out.is_file() and "wrote" in enhanced.stdout
+
+
+def test_init_generator_starts_from_another_runs_weight_average_and_refuses_another_architecture(tmp_path):
+    from keras_vgan.saving import save_model
+    from keras_vgan.training import initialize_generator
+
+    config = get_preset("enhance-sr-photos-l1").replace(scale=2, **TINY)
+    donor = build_gan(config)
+    donor.ema_generator.set_weights([w + 0.5 for w in donor.generator.get_weights()])
+    (tmp_path / "donor").mkdir()
+    save_model(donor, str(tmp_path / "donor" / "model.keras"))
+    gan = build_gan(config.replace(adversarial_weight=1.0, temporal_weight=1.0))
+    initialize_generator(gan, str(tmp_path / "donor"))
+    for generator in (gan.generator, gan.ema_generator):
+        for got, expected in zip(generator.get_weights(), donor.ema_generator.get_weights()):
+            np.testing.assert_array_equal(got, expected)
+    wider = build_gan(config.replace(generator_filters=8))
+    with pytest.raises(ValueError, match="another architecture"):
+        initialize_generator(wider, str(tmp_path / "donor"))
+
+
+def test_train_with_a_missing_init_generator_is_one_line_and_no_run(tmp_path):
+    result = subprocess.run([sys.executable, "-m", "keras_vgan.cli", "train", "--preset", "enhance-sr-photos",
+                             "--init-generator", str(tmp_path / "nothing"), "--out", str(tmp_path / "runs")],
+                            capture_output=True, text=True)
+    assert result.returncode == 2
+    assert "does not exist" in result.stderr.strip().splitlines()[-1]
+    assert not (tmp_path / "runs").exists()
