@@ -228,17 +228,18 @@ def add_model_override_arguments(parser):
     parser.add_argument("--filters", type=int, help="override the preset's base filters (G and D)")
 
 
-def train_preset(name, runs, seed=0, steps=None, filters=None):
+def train_preset(name, runs, seed=0, steps=None, filters=None, **overrides):
     """Train preset `name` into `runs/name` as `keras-vgan train --preset name` would; its summary row.
 
     `steps` replaces the schedule with one epoch of that many steps and
-    `filters` both networks' widths (smoke runs). The row has the preset,
+    `filters` both networks' widths (smoke runs); `overrides` replace other
+    fields of the preset. The row has the preset,
     model, dataset, wall seconds, steps and parameter counts.
     """
     from keras_vgan.presets import get_preset
     from keras_vgan.training import train
 
-    config = get_preset(name).replace(seed=seed)
+    config = get_preset(name).replace(seed=seed, **overrides)
     if steps:
         config = config.replace(epochs=1, steps_per_epoch=steps, checkpoint_every=steps, sample_every=1)
     if filters:

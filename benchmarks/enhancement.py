@@ -15,9 +15,12 @@ them; then every method restores the same inputs:
 * deblocking (H.264 at CRF 40, libx264's own artifacts): the compressed input;
 * inpainting (boxes): the masked input and OpenCV's `inpaint` (Telea) per frame.
 
-Scores: PSNR and SSIM per frame (averaged over frames and clips), and the
+Scores: PSNR and SSIM per frame (averaged over frames and clips), the
 temporal consistency (Farneback warping error between consecutive frames,
-`keras_vgan.metrics.temporal_consistency`) with its ratio to the truth's own.
+`keras_vgan.metrics.temporal_consistency`) with its ratio to the truth's own,
+and detail: the mean absolute difference of neighbouring pixels against the
+truth's (below 1: smoother than the truth, as blur is; above: more texture or
+noise than it has).
 A PNG per task next to `--out` shows the same crop of one frame for each
 method. `--time-enhance RUN` also times `keras-vgan enhance RUN` on a 10 s
 1280x720 30 fps video (a held-out photograph filmed at 720p, noised with
@@ -45,13 +48,14 @@ TASKS = {
 }
 TASK_TITLES = {"sr": "Super-resolution x4", "denoise": "Denoising, Gaussian sigma = 25",
                "deblock": "Deblocking, H.264 at CRF 40", "inpaint": "Inpainting, boxes"}
-LABELS = {"enhance-sr-photos-l1": "restorer, L1 only", "enhance-sr-photos": "restorer, L1 + adversarial + temporal",
-          "enhance-denoise-photos": "restorer, L1 + adversarial + temporal",
-          "enhance-deblock-photos": "restorer, L1 + adversarial + temporal",
-          "enhance-inpaint-photos": "restorer, L1 + adversarial + temporal"}
-NL_MEANS_STRENGTHS = (10, 15, 20, 25, 30, 35)
+GAN_LABEL = "restorer, GAN (L1+adv.+temporal)"
+LABELS = {"enhance-sr-photos-l1": "restorer, L1 only", "enhance-sr-photos": GAN_LABEL,
+          "enhance-denoise-photos": GAN_LABEL, "enhance-deblock-photos": GAN_LABEL, "enhance-inpaint-photos": GAN_LABEL}
+NL_MEANS_STRENGTHS = (14, 16, 18, 20, 22, 24, 27, 30)
 NL_MEANS_WINDOW = 5  # frames; OpenCV's documented example value
 TIMING_SECONDS, TIMING_FPS, TIMING_SIZE = 10, 30, (720, 1280)
+# Large tiles with thin overlaps: the default (8x64x64, a quarter overlapping) computes each pixel 2.4 times.
+TIMING_TILING = ("--tile", "16", "180", "320", "--overlap", "2", "16", "16", "--batch-size", "2")
 
 
 def to_uint8(values):
@@ -131,6 +135,12 @@ def opencv_inpaint(frames, mask):
     return out
 
 
+def detail(videos):
+    """Mean absolute difference between neighbouring pixels (grey levels): blur lowers it, texture raises it."""
+    values = videos.astype(np.float64)
+    return float(np.mean(np.abs(np.diff(values, axis=2))) + np.mean(np.abs(np.diff(values, axis=3)))) / 2.0
+
+
 def scores(output, truth):
     from keras_vgan.metrics.frame_quality import frame_scores
     from keras_vgan.metrics.temporal_consistency import temporal_consistency
@@ -141,7 +151,7 @@ def scores(output, truth):
     consistency = temporal_consistency(output).mean
     return {"psnr": float(np.mean(psnr[finite])) if finite.any() else float("inf"),
             "ssim": float(np.mean(frame["ssim"])), "warping": consistency,
-            "ratio": consistency / temporal_consistency(truth).mean}
+            "ratio": consistency / temporal_consistency(truth).mean, "detail": detail(output) / detail(truth)}
 
 
 def best_nl_means_strength(config, args):
@@ -152,36 +162,44 @@ def best_nl_means_strength(config, args):
     return max(psnrs, key=psnrs.get), psnrs
 
 
-def busiest_crop(truth, crop, stride=16):
-    """(clip, top, left) of the crop of the middle frames with the most detail (pixel standard deviation)."""
+def busiest_crops(truth, crop, count=2, stride=16):
+    """(clip, top, left) of the `count` crops of middle frames with the most detail (pixel standard deviation),
+    each from another clip, so the grid shows more than one kind of content."""
     frame = truth.shape[1] // 2
     height, width = truth.shape[2:4]
-    candidates = [(float(truth[clip, frame, top:top + crop, left:left + crop].std()), clip, top, left)
-                  for clip in range(len(truth)) for top in range(0, height - crop + 1, stride)
-                  for left in range(0, width - crop + 1, stride)]
-    return max(candidates)[1:]
+    best = {}
+    for clip in range(len(truth)):
+        for top in range(0, height - crop + 1, stride):
+            for left in range(0, width - crop + 1, stride):
+                detail = float(truth[clip, frame, top:top + crop, left:left + crop].std())
+                best[clip] = max(best.get(clip, (-1.0, clip, 0, 0)), (detail, clip, top, left))
+    return [place[1:] for place in sorted(best.values(), reverse=True)[:count]]
 
 
 def crop_grid(named_outputs, truth, path, crop=48, zoom=4):
-    """The same crop of a middle frame for each method, side by side at `zoom`x (nearest), each with its label.
+    """The same crops of a middle frame for each method, side by side at `zoom`x (nearest), each with its label.
 
-    The crop is the most detailed one (`busiest_crop`), where restorers differ most from each other.
+    One row per crop (`busiest_crops`): detailed regions are where restorers differ most from each other.
     """
     import cv2
 
-    clip, top, left = busiest_crop(truth, crop)
     frame = truth.shape[1] // 2
     height = truth.shape[2]
-    cells = []
-    for label, video in named_outputs + [("truth", truth)]:
-        scale = height // video.shape[2]
-        image = video[clip, frame, top // scale:(top + crop) // scale, left // scale:(left + crop) // scale, 0]
-        image = cv2.resize(image, (crop * zoom, crop * zoom), interpolation=cv2.INTER_NEAREST)
-        label_bar = np.full((18, crop * zoom), 255, np.uint8)
-        cv2.putText(label_bar, label[:32], (2, 13), cv2.FONT_HERSHEY_SIMPLEX, 0.4, 0, 1, cv2.LINE_AA)
-        cells.append(np.concatenate([label_bar, image], axis=0))
-        cells.append(np.full((crop * zoom + 18, 4), 255, np.uint8))
-    cv2.imwrite(path, np.concatenate(cells[:-1], axis=1))
+    rows = []
+    for clip, top, left in busiest_crops(truth, crop):
+        cells = []
+        for label, video in named_outputs + [("truth", truth)]:
+            scale = height // video.shape[2]
+            image = video[clip, frame, top // scale:(top + crop) // scale, left // scale:(left + crop) // scale, 0]
+            image = cv2.resize(image, (crop * zoom, crop * zoom), interpolation=cv2.INTER_NEAREST)
+            if not rows:
+                label_bar = np.full((18, crop * zoom), 255, np.uint8)
+                cv2.putText(label_bar, label[:32], (2, 13), cv2.FONT_HERSHEY_SIMPLEX, 0.4, 0, 1, cv2.LINE_AA)
+                image = np.concatenate([label_bar, image], axis=0)
+            cells += [image, np.full((image.shape[0], 4), 255, np.uint8)]
+        rows += [np.concatenate(cells[:-1], axis=1)]
+        rows += [np.full((4, rows[-1].shape[1]), 255, np.uint8)]
+    cv2.imwrite(path, np.concatenate(rows[:-1], axis=0))
 
 
 def evaluate_task(task, args, table, images):
@@ -218,7 +236,7 @@ def evaluate_task(task, args, table, images):
         row = scores(output, truth)
         table.append((TASK_TITLES[task], label, row))
         print(f"{task:8s} {label:40s} PSNR {row['psnr']:.2f}  SSIM {row['ssim']:.4f}  warping "
-              f"{row['warping']:.2f} ({row['ratio']:.2f}x truth)", flush=True)
+              f"{row['warping']:.2f} ({row['ratio']:.2f}x truth)  detail {row['detail']:.2f}x truth", flush=True)
     if args.out:
         folder = os.path.join(os.path.dirname(args.out) or ".", "enhancement")
         os.makedirs(folder, exist_ok=True)
@@ -236,11 +254,13 @@ def noisy_720p_video(path, seed=0):
 
     height, width = TIMING_SIZE
     photo = read_photograph("coffee", 1)
-    photo = cv2.resize(photo, (photo.shape[1] * 3, photo.shape[0] * 3), interpolation=cv2.INTER_CUBIC)[..., None]
-    frames = film_photograph(photo, TIMING_SECONDS * TIMING_FPS, height, width, seed=seed, max_speed=2.0)
+    # 4x (2400x1600), so a 1280x720 frame turned a little fits inside along a slow 10 s pan.
+    photo = cv2.resize(photo, (photo.shape[1] * 4, photo.shape[0] * 4), interpolation=cv2.INTER_CUBIC)[..., None]
+    frames = film_photograph(photo, TIMING_SECONDS * TIMING_FPS, height, width, seed=seed, max_speed=0.3,
+                             max_zoom=0.0, max_rotation=0.0)
     rng = np.random.default_rng(seed)
     command = [imageio_ffmpeg.get_ffmpeg_exe(), "-y", "-loglevel", "error", "-f", "rawvideo", "-pix_fmt", "gray",
-               "-s", f"{width}x{height}", "-r", str(TIMING_FPS), "-i", "-", "-c:v", "libx264", "-crf", "10",
+               "-s", f"{width}x{height}", "-r", str(TIMING_FPS), "-i", "-", "-c:v", "libx264", "-preset", "veryfast", "-crf", "10",
                "-pix_fmt", "yuv420p", path]
     with subprocess.Popen(command, stdin=subprocess.PIPE) as encoder:
         for frame in frames:
@@ -253,10 +273,11 @@ def noisy_720p_video(path, seed=0):
 
 def time_enhance(run, folder):
     source = os.path.join(folder, "noisy_720p.mp4")
-    noisy_720p_video(source)
+    if not os.path.exists(source):  # deterministic, and minutes to make: made once per folder
+        noisy_720p_video(source)
     started = time.time()
     lines = common.keras_vgan_report(["enhance", run, source, "--out", os.path.join(folder, "clean_720p.mp4"),
-                                      "--quiet"])
+                                      *TIMING_TILING, "--quiet"])
     return time.time() - started, lines
 
 
@@ -269,20 +290,21 @@ def markdown(args, table, images, timing, start_load, nl_means_note):
     current = None
     for task, label, row in table:
         if task != current:
-            lines += ["", f"## {task}", "", "| method | PSNR (dB) | SSIM | warping error | vs truth's |",
-                      "|---|---:|---:|---:|---:|"]
+            lines += ["", f"## {task}", "", "| method | PSNR (dB) | SSIM | warping error | vs truth's | detail vs truth's |",
+                      "|---|---:|---:|---:|---:|---:|"]
             current = task
         lines.append(f"| {label} | {row['psnr']:.2f} | {row['ssim']:.4f} | {row['warping']:.2f} | "
-                     f"{row['ratio']:.2f}x |")
+                     f"{row['ratio']:.2f}x | {row['detail']:.2f}x |")
     if nl_means_note:
         lines += ["", nl_means_note]
     if images:
-        lines += ["", "Crops (a middle frame's most detailed 48x48, 4x nearest): " + ", ".join(
+        lines += ["", "Crops (the most detailed 48x48 of a middle frame in the two most detailed clips, 4x nearest): " + ", ".join(
             f"`{os.path.relpath(path, os.path.dirname(args.out) or '.')}`" for path in images)]
     if timing:
         seconds, report = timing
         lines += ["", f"`keras-vgan enhance` on a 10 s 1280x720 30 fps video ({TIMING_SECONDS * TIMING_FPS} frames): "
-                      f"**{seconds:.0f} s** wall ({seconds / (TIMING_SECONDS * TIMING_FPS):.2f} s a frame); "
+                      f"**{seconds:.0f} s** wall ({seconds / (TIMING_SECONDS * TIMING_FPS):.2f} s a frame), "
+                      f"`{' '.join(TIMING_TILING)}`; "
                       f"{report[-1] if report else ''}"]
     return "\n".join(lines) + "\n"
 
@@ -303,12 +325,18 @@ def main():
     parser.add_argument("--out", default=None, help="markdown file for the table")
     args = parser.parse_args()
     start_load = common.load_average()
+    from keras_vgan.presets import get_preset
+
     trained = []
     if args.train:
         for task in args.tasks:
             for name in TASKS[task]:
                 if not os.path.exists(os.path.join(args.runs, name, "model.keras")):
-                    row = common.train_preset(name, args.runs, steps=args.steps)
+                    overrides = {}
+                    initial = get_preset(name).init_generator
+                    if initial:  # the run it starts from, trained just before it under --runs
+                        overrides["init_generator"] = os.path.join(args.runs, os.path.basename(initial))
+                    row = common.train_preset(name, args.runs, steps=args.steps, **overrides)
                     trained.append(row)
                     print(f"trained {name}: {row['wall_s'] / 60:.1f} min, {row['steps']} steps", flush=True)
     table, images = [], []
