@@ -43,13 +43,14 @@ import numpy as np  # after common, which quiets TensorFlow's start-up
 TASKS = {
     "sr": ("enhance-sr-photos-l1", "enhance-sr-photos"),
     "denoise": ("enhance-denoise-photos",),
-    "deblock": ("enhance-deblock-photos",),
+    "deblock": ("enhance-deblock-photos-l1", "enhance-deblock-photos"),
     "inpaint": ("enhance-inpaint-photos",),
 }
 TASK_TITLES = {"sr": "Super-resolution x4", "denoise": "Denoising, Gaussian sigma = 25",
                "deblock": "Deblocking, H.264 at CRF 40", "inpaint": "Inpainting, boxes"}
 GAN_LABEL = "restorer, GAN (L1+adv.+temporal)"
 LABELS = {"enhance-sr-photos-l1": "restorer, L1 only", "enhance-sr-photos": GAN_LABEL,
+          "enhance-deblock-photos-l1": "restorer, L1 only",
           "enhance-denoise-photos": GAN_LABEL, "enhance-deblock-photos": GAN_LABEL, "enhance-inpaint-photos": GAN_LABEL}
 NL_MEANS_STRENGTHS = (14, 16, 18, 20, 22, 24, 27, 30)
 NL_MEANS_WINDOW = 5  # frames; OpenCV's documented example value

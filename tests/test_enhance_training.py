@@ -1,6 +1,7 @@
 """Training restorers: the temporal consistency term, TrainingConfig(task="enhance"), the data path, the CLI."""
 
 import json
+import os
 import subprocess
 import sys
 
@@ -123,3 +124,20 @@ def test_train_with_a_missing_init_generator_is_one_line_and_no_run(tmp_path):
     assert result.returncode == 2
     assert "does not exist" in result.stderr.strip().splitlines()[-1]
     assert not (tmp_path / "runs").exists()
+
+
+@pytest.mark.parametrize("name", sorted(name for name, preset in PRESETS.items() if preset.init_generator))
+def test_a_fine_tuning_preset_starts_from_a_preset_whose_generator_it_can_take(name):
+    # `--preset X` with init_generator runs/Y only works when Y is a preset trained first whose restorer has the
+    # same layers: a drifted filter count or degradation would fail an hour into a benchmark, not here.
+    preset = PRESETS[name]
+    parent, start = os.path.split(preset.init_generator)
+    assert parent == "runs" and start in PRESETS, preset.init_generator
+    before = PRESETS[start]
+    assert not before.init_generator and before.adversarial_weight == 0.0
+    for field in ("task", "model", "model_options", "generator_filters", "channels", "degradation", "scale", "crf",
+                  "noise_sigma", "dataset"):
+        assert getattr(preset, field) == getattr(before, field), field
+    tiny = dict(TINY, scale=2) if preset.degradation == "sr" else TINY
+    assert [w.shape for w in build_gan(preset.replace(**tiny)).generator.weights] == \
+        [w.shape for w in build_gan(before.replace(**tiny)).generator.weights]
