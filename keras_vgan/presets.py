@@ -279,6 +279,9 @@ _PHOTO_ENHANCEMENT = dict(
 # Each gradient clipped to norm 1 and a lower G rate: at 5e-4 unclipped the full-resolution denoiser blew up
 # after 2,000 steps (L1 from 0.04 to 58) and never came back below 0.10.
 _FULL_RESOLUTION = dict(height=32, width=32, clipnorm=1.0, g_learning_rate=3e-4)
+# The PSNR-oriented first stage of a two-stage restorer: L1 alone, with Adam's usual momentum since there is no
+# adversary to keep up with; a fine-tuning preset then starts from it (init_generator).
+_L1_ONLY = dict(adversarial_weight=0.0, temporal_weight=0.0, beta_1=0.9)
 # The quickstart's data and schedule: 2,400 steps of 16 clips of 16×32×32 moving digits.
 _QUICKSTART_SCHEDULE = dict(dataset="moving_digits", num_videos=4096, frames=16, height=32, width=32, channels=1,
                             batch_size=16, epochs=20, steps_per_epoch=120, ema_decay=0.9, checkpoint_every=120,
@@ -398,8 +401,8 @@ PRESETS = {
     # -l1 preset is the PSNR-oriented baseline (no discriminator); the others add a hinge adversary that sees the
     # degraded input and a temporal term against flicker, over L1 x 100 (dominant). Super-resolution sees 64x64
     # clips (16x16 inputs); the full-resolution tasks 32x32 ones, whose convolutions cost 16x more a clip.
-    "enhance-sr-photos-l1": TrainingConfig(**{**_PHOTO_ENHANCEMENT, "adversarial_weight": 0.0, "temporal_weight": 0.0,
-                                              "beta_1": 0.9, "epochs": 40}, degradation="sr", scale=4),
+    "enhance-sr-photos-l1": TrainingConfig(**{**_PHOTO_ENHANCEMENT, **_L1_ONLY, "epochs": 40}, degradation="sr",
+                                           scale=4),
     # The adversarial one starts from the L1-only restorer (ESRGAN's recipe: a PSNR-oriented network, then
     # adversarial fine-tuning), with L1 weighed less so the adversary has a say in the texture. The adversary's
     # texture is what flickers, and neither the temporal term (1.44x the truth's warping error at 20, 1.35x at
@@ -413,8 +416,7 @@ PRESETS = {
     # Deblocking gains little over its input (H.264's own loop filter already smooths the blocks), so an adversary
     # trained from scratch beside L1 cost more than the restorer won: 0.6 dB below the compressed input. As for SR,
     # an L1-only restorer first, then adversarial fine-tuning of it.
-    "enhance-deblock-photos-l1": TrainingConfig(**{**_PHOTO_ENHANCEMENT, **_FULL_RESOLUTION, "adversarial_weight": 0.0,
-                                                   "temporal_weight": 0.0, "beta_1": 0.9, "epochs": 12},
+    "enhance-deblock-photos-l1": TrainingConfig(**{**_PHOTO_ENHANCEMENT, **_FULL_RESOLUTION, **_L1_ONLY, "epochs": 12},
                                                 degradation="deblock", crf=40),
     "enhance-deblock-photos": TrainingConfig(**{**_PHOTO_ENHANCEMENT, **_FULL_RESOLUTION,
                                                 "init_generator": "runs/enhance-deblock-photos-l1",
