@@ -143,6 +143,9 @@ class AuxiliaryClassification(LossTerm):
     clips teach the head: one that also learned the fakes' labels would
     reward a generator for drawing any clip of its label, however unlike
     the class. Needs a discriminator built with `auxiliary_classifier=True`.
+    A head that classifies each of k frames (logits (N, k, classes), as
+    the image discriminators' do) is scored on every frame, the
+    cross-entropies averaged.
 
     Example:
     >>> import tensorflow as tf
@@ -164,7 +167,11 @@ class AuxiliaryClassification(LossTerm):
         import tensorflow as tf
 
         logits = tf.cast(classify(videos, training=True), tf.float32)
-        return tf.nn.sparse_softmax_cross_entropy_with_logits(tf.cast(labels, tf.int32), logits)
+        labels = tf.cast(labels, tf.int32)
+        if logits.shape.rank == 3:  # one row of logits per frame: every frame is held to the clip's label
+            labels = tf.broadcast_to(labels[:, None], tf.shape(logits)[:2])
+            return tf.reduce_mean(tf.nn.sparse_softmax_cross_entropy_with_logits(labels, logits), axis=1)
+        return tf.nn.sparse_softmax_cross_entropy_with_logits(labels, logits)
 
     def get_config(self):
         return {**super().get_config(), "network": self.network}
@@ -321,13 +328,17 @@ class GradientDifference(LossTerm):
 
 @keras.saving.register_keras_serializable(package="keras_vgan")
 class TemporalConsistency(LossTerm):
-    """L1 between the output's and the target's frame-to-frame changes: mean |(ŷ_t+1 − ŷ_t) − (y_t+1 − y_t)|.
+    """L1 between the output's and the target's frame-to-frame changes: mean |(ŷ_t+1 − W ŷ_t) − (y_t+1 − W y_t)|.
 
     A restorer that treats every frame on its own flickers: its errors change
     from frame to frame even where the scene does not. This term asks the
-    output to change over time as the target does (no flow: for the small
-    motions of one clip the target's own differences already hold the
-    motion), so static regions stay static. Clips of one frame give 0.
+    output to change over time as the target does. With `motion="none"` W is
+    the identity: static regions stay static, but under a moving camera any
+    detail the output adds must then stay put on the screen while the scene
+    moves, so coherent texture is punished like flicker. With
+    `motion="camera"` W undoes the target's camera motion between the two
+    frames (an affine map per pair, `keras_vgan.motion`), and only changes
+    the motion does not explain count. Clips of one frame give 0.
 
     Example:
     >>> import tensorflow as tf
@@ -338,18 +349,43 @@ class TemporalConsistency(LossTerm):
 
     name = "temporal_consistency"
     network = "generator"
+    MOTIONS = ("none", "camera")
+
+    def __init__(self, weight=1.0, interval=1, name=None, motion="none"):
+        super().__init__(weight, interval, name)
+        self.motion = check_choice("motion", motion, self.MOTIONS)
 
     def __call__(self, fake_videos, real_videos, condition):
         fake = keras.ops.cast(fake_videos, "float32")
         real = keras.ops.cast(real_videos, "float32")
         if fake.shape[1] is not None and fake.shape[1] < 2:
             return keras.ops.zeros_like(fake[:, 0, 0, 0, 0])
-        fake_change, real_change = fake[:, 1:] - fake[:, :-1], real[:, 1:] - real[:, :-1]
-        return _per_example_mean(abs(fake_change - real_change))
+        if self.motion == "none":
+            fake_change, real_change = fake[:, 1:] - fake[:, :-1], real[:, 1:] - real[:, :-1]
+            return _per_example_mean(abs(fake_change - real_change))
+        import tensorflow as tf
+
+        from keras_vgan.motion import estimate_camera_motion, warp_frames
+
+        batch, frames = tf.shape(fake)[0], int(fake.shape[1])
+        maps = estimate_camera_motion(real)
+
+        def pairs(clips):
+            later = tf.reshape(clips[:, 1:], [-1, *clips.shape[2:]])
+            earlier = tf.reshape(clips[:, :-1], [-1, *clips.shape[2:]])
+            return later, warp_frames(earlier, maps)
+
+        (fake_later, fake_earlier), (real_later, real_earlier) = pairs(fake), pairs(real)
+        difference = (fake_later - fake_earlier) - (real_later - real_earlier)
+        return _per_example_mean(tf.reshape(abs(difference), [batch, frames - 1, -1]))
+
+    def get_config(self):
+        return {**super().get_config(), "motion": self.motion}
 
 
-def reconstruction_terms(l1_weight=0.0, l2_weight=0.0, gradient_difference_weight=0.0, temporal_weight=0.0):
-    """The reconstruction terms these weights ask for (0 asks for none).
+def reconstruction_terms(l1_weight=0.0, l2_weight=0.0, gradient_difference_weight=0.0, temporal_weight=0.0,
+                         temporal_motion="none"):
+    """The reconstruction terms these weights ask for (0 asks for none); `temporal_motion` goes to the temporal term.
 
     Example:
     >>> [term.name for term in reconstruction_terms(l1_weight=100.0, gradient_difference_weight=1.0)]
@@ -357,6 +393,10 @@ def reconstruction_terms(l1_weight=0.0, l2_weight=0.0, gradient_difference_weigh
     >>> [term.name for term in reconstruction_terms(l1_weight=1.0, temporal_weight=1.0)]
     ['l1_reconstruction', 'temporal_consistency']
     """
+    check_choice("temporal_motion", temporal_motion, TemporalConsistency.MOTIONS)
     weighted = ((L1Reconstruction, l1_weight), (L2Reconstruction, l2_weight),
-                (GradientDifference, gradient_difference_weight), (TemporalConsistency, temporal_weight))
-    return [term(weight) for term, weight in weighted if weight]
+                (GradientDifference, gradient_difference_weight))
+    terms = [term(weight) for term, weight in weighted if weight]
+    if temporal_weight:
+        terms.append(TemporalConsistency(temporal_weight, motion=temporal_motion))
+    return terms

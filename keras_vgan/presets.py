@@ -68,6 +68,10 @@ class TrainingConfig:
     temporal_weight: float = option(0.0, "--task predict/enhance: weight of the temporal consistency term (L1 "
                                          "between output and target frame-to-frame changes, against flicker)",
                                     kind="number")
+    temporal_motion: str = option("none", "--temporal-weight: what the temporal term compensates before comparing "
+                                          "changes: none, or camera (the target's pan, zoom and rotation, "
+                                          "estimated per frame pair), so texture that moves with the scene is not "
+                                          "counted as flicker")
     adversarial_weight: float = option(1.0, "weight of the adversarial loss in G's objective; 0 with --task "
                                             "predict trains on reconstruction alone (no discriminator)",
                                        kind="number")
@@ -206,6 +210,7 @@ class TrainingConfig:
                                                         or self.gradient_difference_weight or self.temporal_weight):
             raise ValueError("adversarial_weight, l1_weight, l2_weight, gradient_difference_weight and "
                              "temporal_weight are all 0; expected at least one term to train on")
+        check_choice("temporal_motion", self.temporal_motion, ("none", "camera"))
         if self.task == "enhance":
             from keras_vgan.models.restorers import SCALES
             from keras_vgan.models.zoo import restoration_geometry

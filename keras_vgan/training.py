@@ -106,7 +106,7 @@ def build_gan(config, num_classes=None):
         gan = TranslationGAN(generator, discriminators if config.adversarial_weight else None,
                              ema_decay=config.ema_decay, augment=augment)
         loss_terms = reconstruction_terms(config.l1_weight, config.l2_weight, config.gradient_difference_weight,
-                                          config.temporal_weight)
+                                          config.temporal_weight, config.temporal_motion)
     else:
         gan = VideoGAN(generator, discriminators, ema_decay=config.ema_decay, augment=augment)
         loss_terms = [MismatchedLabels(config.mismatch_weight)] if config.mismatch_weight else []

@@ -29,6 +29,32 @@ def test_temporal_consistency_is_zero_for_the_target_and_sees_flicker_only():
     assert [t.name for t in reconstruction_terms(temporal_weight=2.0)] == ["temporal_consistency"]
 
 
+def test_camera_compensated_temporal_term_lets_detail_move_with_the_scene_but_sees_flicker():
+    from keras_vgan.motion import warp_frames
+
+    scene = tf.random.stateless_uniform([1, 1, 40, 40, 1], [0, 2], -1, 1)
+    scene = tf.nn.avg_pool2d(scene[:, 0], 3, 1, "SAME")[:, None]
+    pan = tf.constant([[1.0, 0.0, 1.0, 0.0, 1.0, 0.5, 0.0, 0.0]])
+
+    def panned(first):  # four frames, each the one before it moved by the pan
+        frames = [first[:, 0]]
+        for _ in range(3):
+            frames.append(warp_frames(frames[-1], pan))
+        return tf.stack(frames, axis=1)
+
+    target = panned(scene)
+    detail = tf.random.stateless_uniform([1, 1, 40, 40, 1], [1, 2], -0.2, 0.2)
+    moving_detail = panned(scene + detail)  # added texture that moves with the scene
+    compensated, plain = TemporalConsistency(motion="camera"), TemporalConsistency()
+    assert float(compensated(moving_detail, target, None)[0]) < 0.3 * float(plain(moving_detail, target, None)[0])
+    flicker = target + tf.constant([0.0, 0.2, 0.0, 0.2])[None, :, None, None, None]
+    np.testing.assert_allclose(compensated(flicker, target, None).numpy(), [0.2], atol=0.02)
+    assert TemporalConsistency.from_config(compensated.get_config()).motion == "camera"
+    assert reconstruction_terms(temporal_weight=1.0, temporal_motion="camera")[0].motion == "camera"
+    with pytest.raises(ValueError, match="temporal_motion='optical'"):
+        get_preset("enhance-sr-photos").replace(temporal_motion="optical").validate()
+
+
 def test_enhance_config_makes_its_degradation_and_checks_it():
     config = get_preset("enhance-sr-moving-digits").replace(scale=2, degradation_options={"blur_sigma": [0.5, 1]})
     assert config.validate().make_degradation().get_config() == {"scale": 2, "blur_sigma": (0.5, 1)}
