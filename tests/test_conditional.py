@@ -17,7 +17,7 @@ from keras_vgan.datasets.synthetic import (DIGIT_CLASS_NAMES, SHAPE_CLASS_NAMES,
                                            render_bouncing_shapes, render_moving_digits)
 from keras_vgan.models import (VideoGAN, build_image_discriminator, build_spatial_discriminator,
                                build_temporal_discriminator, build_video_discriminator, build_video_generator)
-from keras_vgan.models.conditioning import check_labels, class_count
+from keras_vgan.models.conditioning import check_labels, class_count, has_class_head
 from keras_vgan.models.zoo import build_architecture, conditional_architectures
 from keras_vgan.presets import TrainingConfig
 from keras_vgan.training import build_gan, data_class_names, source_clips, train, training_dataset
@@ -115,6 +115,60 @@ def test_zoo_threads_num_classes_through_conv3d_and_dvd_gan_only():
 def test_bad_num_classes_is_named(num_classes):
     with pytest.raises(ValueError, match=f"num_classes={num_classes!r} is not valid"):
         build_video_generator(**SHAPE, latent_dim=8, base_filters=4, num_classes=num_classes)
+
+
+def dvd_gan_with_class_heads():
+    keras.utils.set_random_seed(0)
+    return build_architecture("dvd-gan", *CLIP, num_classes=5, auxiliary_classifier=True, class_normalization=True,
+                              frames_per_clip=4, **TINY_OPTIONS)
+
+
+def test_dvd_gan_class_heads_classify_every_chosen_frame():
+    generator, (spatial, temporal) = dvd_gan_with_class_heads()
+    assert any(layer.name.endswith("_class_scale") for layer in generator.layers)  # class_normalization reached G
+    assert has_class_head(temporal) and temporal.output_shape == [(None, 1), (None, 5)]
+    assert has_class_head(spatial) and spatial.output_shape == [(None, 1), (None, 4, 5)]
+    frame_discriminator = spatial.get_layer("frame_scores").layer
+    assert spatial.get_layer("class_frame_pool").output.shape == (None, 4, frame_discriminator.outputs[1].shape[-1])
+    clips, labels = random_clips(), np.array([1, 3], np.int32)
+    logit, class_logits = (output.numpy() for output in spatial([clips, labels], training=False))
+    assert logit.shape == (2, 1) and class_logits.shape == (2, 4, 5) and class_logits.dtype == np.float32
+    # By hand: outside training the 4 frames are evenly spaced (1, 3, 5, 7); each one's final features through
+    # the frame discriminator, averaged over space, then the shared Dense.
+    _, features = frame_discriminator(clips[:, [1, 3, 5, 7]].reshape(-1, *CLIP[1:]), training=False)
+    kernel, bias = spatial.get_layer("class_logits").get_weights()
+    per_frame = (features.numpy().mean(axis=(1, 2)) @ kernel + bias).reshape(2, 4, 5)
+    assert not np.allclose(per_frame[:, 0], per_frame[:, 1])  # each frame is classified on its own
+    np.testing.assert_allclose(class_logits, per_frame, rtol=1e-5, atol=1e-6)
+    # The head reads the clip, not the label (only the projection does).
+    np.testing.assert_allclose(spatial([clips, labels[::-1]])[1], class_logits, rtol=1e-6)
+
+
+def test_dvd_gan_discriminators_with_class_heads_round_trip_through_keras_files(tmp_path):
+    inputs = [random_clips(), np.array([0, 4], np.int32)]
+    for discriminator in dvd_gan_with_class_heads()[1]:
+        discriminator.save(tmp_path / f"{discriminator.name}.keras")
+        loaded = keras.models.load_model(tmp_path / f"{discriminator.name}.keras")
+        assert [layer.name for layer in loaded.layers] == [layer.name for layer in discriminator.layers]
+        for got, expected in zip(loaded(inputs), discriminator(inputs)):
+            np.testing.assert_array_equal(got.numpy(), expected.numpy())
+
+
+@pytest.mark.parametrize("build, named", [
+    (lambda: build_spatial_discriminator(*CLIP, base_filters=4, auxiliary_classifier=True),
+     "auxiliary_classifier=True is not valid with num_classes=None"),
+    (lambda: build_temporal_discriminator(*CLIP, base_filters=4, auxiliary_classifier=True),
+     "auxiliary_classifier=True is not valid with num_classes=None"),
+    (lambda: build_image_discriminator(*CLIP, base_filters=4, num_classes=5, auxiliary_classifier="yes"),
+     "auxiliary_classifier='yes' is not valid; expected True or False"),
+    (lambda: build_architecture("dvd-gan", *CLIP, auxiliary_classifier=True, **TINY_OPTIONS),
+     "auxiliary_classifier=True is not valid with num_classes=None"),
+    (lambda: build_architecture("dvd-gan", *CLIP, class_normalization=True, **TINY_OPTIONS),
+     "class_normalization=True is not valid"),
+], ids=["spatial", "temporal", "image_not_bool", "dvd_gan", "dvd_gan_class_normalization"])
+def test_dvd_gan_class_heads_without_classes_are_named(build, named):
+    with pytest.raises(ValueError, match=named):
+        build()
 
 
 # ---- training, saving, sampling --------------------------------------------------------------------------

@@ -66,6 +66,17 @@ def test_classification_terms_train_the_head_on_real_clips_and_score_the_generat
                                rtol=1e-5)
 
 
+def test_a_head_with_logits_per_frame_is_scored_on_every_frame():
+    # Two clips of three frames; clip 0's label (1) shows in frame 0 only, clip 1's (0) in every frame.
+    logits = tf.constant([[[0.0, 4.0], [4.0, 0.0], [4.0, 0.0]], [[4.0, 0.0], [4.0, 0.0], [4.0, 0.0]]])
+    labels = tf.constant([1, 0])
+    value = AuxiliaryClassification()(lambda videos, training=False: logits, tf.zeros([2, 3, 4, 4, 1]), labels)
+    by_frame = tf.nn.sparse_softmax_cross_entropy_with_logits(tf.constant([[1, 1, 1], [0, 0, 0]]), logits)
+    np.testing.assert_allclose(value, tf.reduce_mean(by_frame, axis=1), rtol=1e-6)
+    # The mean of the frames' logits would call clip 0 class 0 with less confidence; per frame, it costs more.
+    assert float(value[0]) > float(tf.nn.sparse_softmax_cross_entropy_with_logits(labels, tf.reduce_mean(logits, 1))[0])
+
+
 def test_the_generator_term_moves_the_generator_towards_the_head_s_class():
     # G trained on the classification term alone (no adversary): the head's loss on its clips falls.
     gan = gan_with(terms=[AuxiliaryClassification(1.0, network="generator")])
@@ -135,12 +146,32 @@ def test_a_config_with_the_obedience_terms_round_trips_through_keras(tmp_path):
                                                                                               labels=[0, 1, 2]))
 
 
+def test_classification_weight_gives_dvd_gan_a_class_head_on_both_discriminators_and_trains_them():
+    # As for conv3d: classification_weight turns the auxiliary_classifier option on.
+    config = TrainingConfig(dataset="moving_digits", num_videos=8, num_objects=1, batch_size=4, epochs=1,
+                            steps_per_epoch=1, conditional=True, classification_weight=1.0, model="dvd-gan",
+                            model_options={"class_normalization": True}, loss="hinge", **SHAPE, **TINY)
+    config.validate()
+    keras.utils.set_random_seed(0)
+    gan = build_gan(config, num_classes=3)
+    spatial, temporal = gan.discriminators
+    assert has_class_head(spatial) and has_class_head(temporal)
+    heads = [spatial.get_layer("class_logits"), temporal.get_layer("class_logits")]
+    before = [[w.numpy().copy() for w in head.weights] for head in heads]
+    gan.run_eagerly = True  # quicker than tracing, for two steps
+    history = gan.fit(labelled_batches(), epochs=1, verbose=0).history
+    assert {"d_classification", "g_classification", "d_loss", "g_loss"} <= set(history)
+    assert all(np.isfinite(history[name][-1]) for name in history)
+    for head, weights in zip(heads, before):
+        assert any(not np.allclose(a, b.numpy()) for a, b in zip(weights, head.weights)), head.name
+
+
 @pytest.mark.parametrize("changes, named", [
     (dict(conditional=False, classification_weight=1.0), "classification_weight=1.0 is not valid without "
                                                          "conditional=True"),
     (dict(conditional=False, mismatch_weight=1.0), "mismatch_weight=1.0 is not valid without conditional=True"),
     (dict(mismatch_weight=-1.0), "mismatch_weight=-1.0 is not valid; expected a number >= 0"),
-    (dict(model="dvd-gan", classification_weight=1.0), r"option\(s\) \['auxiliary_classifier'\] are not taken"),
+    (dict(model="vgan", classification_weight=1.0), r"option\(s\) \['auxiliary_classifier'\] are not taken"),
 ])
 def test_bad_obedience_options_are_named(changes, named):
     base = dict(dataset="moving_digits", num_objects=1, conditional=True, **SHAPE, **TINY)

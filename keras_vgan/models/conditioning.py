@@ -143,6 +143,22 @@ def auxiliary_class_logits(features, num_classes, name="class"):
     return layers.Dense(num_classes, dtype="float32", name=f"{name}_logits")(pooled)
 
 
+def check_auxiliary_classifier(auxiliary_classifier, num_classes):
+    """One ValueError naming the value unless `auxiliary_classifier` is a bool, True only with `num_classes`.
+
+    Example:
+    >>> check_auxiliary_classifier(True, None)
+    Traceback (most recent call last):
+    ...
+    ValueError: auxiliary_classifier=True is not valid with num_classes=None; expected a class-conditional ...
+    """
+    if not isinstance(auxiliary_classifier, bool):
+        raise ValueError(f"auxiliary_classifier={auxiliary_classifier!r} is not valid; expected True or False")
+    if auxiliary_classifier and not num_classes:
+        raise ValueError(f"auxiliary_classifier=True is not valid with num_classes={num_classes!r}; expected a "
+                         "class-conditional discriminator (num_classes >= 1)")
+
+
 def has_class_head(discriminator):
     """Whether `discriminator` has AC-GAN's class head: a second output, its class logits."""
     return len(discriminator.outputs) == 2

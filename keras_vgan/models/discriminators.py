@@ -4,8 +4,8 @@ import keras
 from keras import layers
 
 from keras_vgan.models.blocks import attention_block, down_block, spectral_normalizer
-from keras_vgan.models.conditioning import (auxiliary_class_logits, check_num_classes, class_condition_input,
-                                            with_class_projection)
+from keras_vgan.models.conditioning import (auxiliary_class_logits, check_auxiliary_classifier, check_num_classes,
+                                            class_condition_input, with_class_projection)
 from keras_vgan.models.layers import FactorizedSelfAttention
 from keras_vgan.models.layout import video_layout
 from keras_vgan.validation import check_choice, check_positive_ints
@@ -66,11 +66,7 @@ def build_video_discriminator(
     video_layout(frames, height, width)
     check_positive_ints(channels=channels)
     num_classes = check_num_classes(num_classes)
-    if not isinstance(auxiliary_classifier, bool):
-        raise ValueError(f"auxiliary_classifier={auxiliary_classifier!r} is not valid; expected True or False")
-    if auxiliary_classifier and not num_classes:
-        raise ValueError(f"auxiliary_classifier=True is not valid with num_classes={num_classes!r}; expected a "
-                         "class-conditional discriminator (num_classes >= 1)")
+    check_auxiliary_classifier(auxiliary_classifier, num_classes)
     video = keras.Input(shape=(frames, height, width, channels), name="video")
     condition = class_condition_input() if num_classes else None
     outputs = video_discriminator_layers(video, base_filters, kernel_size, normalization, time_downsampling,

@@ -9,7 +9,8 @@ import keras
 from keras import layers
 
 from keras_vgan.models.blocks import UPSAMPLINGS, down_block, normalization_layer, spectral_normalizer, up_block
-from keras_vgan.models.conditioning import check_num_classes, class_condition_input, with_class_projection
+from keras_vgan.models.conditioning import (check_auxiliary_classifier, check_num_classes, class_condition_input,
+                                            with_class_projection)
 from keras_vgan.models.layers import FrameDistributed, SampleFrames, SumOverFrames
 from keras_vgan.models.layout import image_layout, video_layout
 from keras_vgan.validation import check_choice, check_int, check_positive_ints
@@ -136,6 +137,7 @@ def build_image_discriminator(
     kernel_size=4,
     normalization="none",
     num_classes=None,
+    auxiliary_classifier=False,
     name="image_discriminator",
 ):
     """Video → `frames_per_clip` frames per clip → a 2D discriminator per frame → the sum of their logits.
@@ -152,8 +154,13 @@ def build_image_discriminator(
     <embed(label), the chosen frames' final features averaged over frames
     and space>.
 
+    `auxiliary_classifier=True` (with `num_classes`) adds AC-GAN's class
+    head on every chosen frame (`frame_class_logits`) as a second output:
+    class logits per chosen frame, float32 (N, k, num_classes).
+
     Returns a `keras.Model` from "video" (N, frames, height, width, channels)
-    (and, if conditional, "condition" (N,)) to float32 logits (N, 1).
+    (and, if conditional, "condition" (N,)) to float32 logits (N, 1), and
+    with the class head to `[logits, class logits (N, k, num_classes)]`.
 
     Example:
     >>> d = build_image_discriminator(16, 32, 32, 1, frames_per_clip=2, base_filters=8)
@@ -162,6 +169,9 @@ def build_image_discriminator(
     >>> d = build_image_discriminator(8, 16, 16, 1, frames_per_clip=2, base_filters=4, num_classes=3)
     >>> [tensor.name for tensor in d.inputs]
     ['video', 'condition']
+    >>> build_image_discriminator(8, 16, 16, 1, frames_per_clip=2, base_filters=4, num_classes=3,
+    ...                           auxiliary_classifier=True).output_shape
+    [(None, 1), (None, 2, 3)]
     """
     video_layout(frames, height, width)
     frames_per_clip = check_int("frames_per_clip", frames_per_clip, minimum=1)
@@ -169,6 +179,7 @@ def build_image_discriminator(
         raise ValueError(f"frames_per_clip={frames_per_clip} is not valid; expected an integer "
                          f"<= frames={frames}")
     num_classes = check_num_classes(num_classes)
+    check_auxiliary_classifier(auxiliary_classifier, num_classes)
     frame_discriminator = build_frame_discriminator(height, width, channels, base_filters, kernel_size,
                                                     normalization, with_features=bool(num_classes))
     video = keras.Input(shape=(frames, height, width, channels), name="video")
@@ -180,4 +191,29 @@ def build_image_discriminator(
     scores, features = FrameDistributed(frame_discriminator, name="frame_scores")(chosen)
     logit = SumOverFrames(dtype="float32", name="logit")(scores)
     condition = class_condition_input()
-    return keras.Model([video, condition], with_class_projection(logit, features, condition, num_classes), name=name)
+    logit = with_class_projection(logit, features, condition, num_classes)
+    if auxiliary_classifier:
+        return keras.Model([video, condition], [logit, frame_class_logits(features, num_classes)], name=name)
+    return keras.Model([video, condition], logit, name=name)
+
+
+def frame_class_logits(features, num_classes, name="class"):
+    """AC-GAN's class head on every frame: features (N, k, h, w, C) → class logits per frame (N, k, num_classes).
+
+    Each frame's final feature map is averaged over space
+    (`{name}_frame_pool`) and one `Dense(num_classes)` shared by all frames
+    gives that frame's class logits (`{name}_logits`, float32). The class
+    terms (`keras_vgan.loss_terms.AuxiliaryClassification`) take the
+    cross-entropy of every frame against the clip's label and average it.
+
+    Example:
+    >>> tuple(frame_class_logits(keras.Input((8, 2, 2, 16)), num_classes=10).shape)
+    (None, 8, 10)
+    """
+    pooled = FrameDistributed(layers.GlobalAveragePooling2D(name=f"{name}_pool_2d"),
+                              name=f"{name}_frame_pool")(features)
+    # Why per frame: a clip-level head (or the mean of the frames' logits, the same thing for an affine head)
+    # is satisfied by a clip whose class shows in some frames only, and a generator that fools it draws a
+    # different object from one time slice to the next. A cross-entropy on each frame asks every chosen frame
+    # to show the class on its own.
+    return layers.Dense(num_classes, dtype="float32", name=f"{name}_logits")(pooled)

@@ -235,16 +235,36 @@ def mocogan(frames, height, width, channels, content_dim=50, motion_dim=10, gene
     "and a temporal one on the clip at half resolution; spectral normalization; pair with the hinge loss.")
 def dvd_gan(frames, height, width, channels, latent_dim=128, generator_filters=64, discriminator_filters=64,
             discriminator_normalization="spectral", frames_per_clip=8, upsampling="resize",
-            attention_resolution=None, num_classes=None):
+            attention_resolution=None, num_classes=None, auxiliary_classifier=False, class_normalization=False,
+            generator_kernel_size=4):
+    """DVD-GAN: the conv3d generator against a spatial and a temporal discriminator (`keras_vgan.models.dvd_gan`).
+
+    Class-conditional with `num_classes`. As for conv3d,
+    `auxiliary_classifier=True` gives the discriminators AC-GAN's class head
+    (both of them; the spatial one classifies each of its frames; the
+    `classification_weight` of a config turns it on and trains it), and
+    `class_normalization=True` gives the generator class-conditional batch
+    normalization.
+
+    Example:
+    >>> generator, (spatial, temporal) = build_architecture(
+    ...     "dvd-gan", 8, 16, 16, 1, latent_dim=8, generator_filters=4, discriminator_filters=4, num_classes=3,
+    ...     auxiliary_classifier=True, class_normalization=True)
+    >>> spatial.output_shape, temporal.output_shape
+    ([(None, 1), (None, 8, 3)], [(None, 1), (None, 3)])
+    """
     generator = build_video_generator(frames, height, width, channels, latent_dim=latent_dim,
                                       base_filters=generator_filters, upsampling=upsampling,
-                                      attention_resolution=attention_resolution, num_classes=num_classes)
+                                      attention_resolution=attention_resolution, num_classes=num_classes,
+                                      class_normalization=class_normalization, kernel_size=generator_kernel_size)
     # Clips shorter than DVD-GAN's k = 8 frames are scored on all their frames.
     spatial = build_spatial_discriminator(frames, height, width, channels, frames_per_clip=min(frames_per_clip, frames),
                                           base_filters=discriminator_filters,
-                                          normalization=discriminator_normalization, num_classes=num_classes)
+                                          normalization=discriminator_normalization, num_classes=num_classes,
+                                          auxiliary_classifier=auxiliary_classifier)
     temporal = build_temporal_discriminator(frames, height, width, channels, base_filters=discriminator_filters,
-                                            normalization=discriminator_normalization, num_classes=num_classes)
+                                            normalization=discriminator_normalization, num_classes=num_classes,
+                                            auxiliary_classifier=auxiliary_classifier)
     return generator, [spatial, temporal]
 
 
