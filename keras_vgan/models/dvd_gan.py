@@ -12,8 +12,8 @@ Kinetics' classes: both discriminators become projection discriminators
 (`keras_vgan.models.conditioning`) with inputs `video` and `condition`, and
 the generator takes the label through its class embedding. With
 `auxiliary_classifier=True` both also get AC-GAN's class head, a second
-output of class logits (N, num_classes): the spatial one classifies each
-chosen frame and averages their logits, the temporal one the whole clip.
+output of class logits: the spatial one classifies each chosen frame
+(N, k, num_classes), the temporal one the whole clip (N, num_classes).
 """
 
 import keras
