@@ -365,18 +365,13 @@ class TemporalConsistency(LossTerm):
             return _per_example_mean(abs(fake_change - real_change))
         import tensorflow as tf
 
-        from keras_vgan.motion import estimate_camera_motion, warp_frames
+        from keras_vgan.motion import estimate_affine_motion, frame_pairs, warp_frames
 
         batch, frames = tf.shape(fake)[0], int(fake.shape[1])
-        maps = estimate_camera_motion(real)
-
-        def pairs(clips):
-            later = tf.reshape(clips[:, 1:], [-1, *clips.shape[2:]])
-            earlier = tf.reshape(clips[:, :-1], [-1, *clips.shape[2:]])
-            return later, warp_frames(earlier, maps)
-
-        (fake_later, fake_earlier), (real_later, real_earlier) = pairs(fake), pairs(real)
-        difference = (fake_later - fake_earlier) - (real_later - real_earlier)
+        (fake_earlier, fake_later), (real_earlier, real_later) = frame_pairs(fake), frame_pairs(real)
+        maps = estimate_affine_motion(real_earlier, real_later)
+        difference = ((fake_later - warp_frames(fake_earlier, maps))
+                      - (real_later - warp_frames(real_earlier, maps)))
         return _per_example_mean(tf.reshape(abs(difference), [batch, frames - 1, -1]))
 
     def get_config(self):

@@ -26,9 +26,6 @@ TensorShape([1, 24, 24, 1])
 
 import tensorflow as tf
 
-_IDENTITY = (1.0, 0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0)
-
-
 def _blur_radius(sigma):
     return max(1, int(round(2.5 * sigma)))
 
@@ -122,16 +119,20 @@ def estimate_affine_motion(source, target, iterations=4, sigma=1.5, margin=3):
     return _maps_from_parameters(parameters, height, width)
 
 
+def frame_pairs(clips):
+    """Consecutive frames of clips (B, T, H, W, C) as (earlier, later), each (B·(T−1), H, W, C), clip by clip."""
+    clips = tf.convert_to_tensor(clips)
+    return (tf.reshape(clips[:, :-1], [-1, *clips.shape[2:]]), tf.reshape(clips[:, 1:], [-1, *clips.shape[2:]]))
+
+
 def estimate_camera_motion(clips, **options):
     """One affine map per consecutive frame pair of clips (B, T, H, W, C): (B·(T−1), 8), frame t+1 → frame t.
 
     `warp_frames(clips[:, t], maps)` then lines frame t up with frame t+1
-    (pairs ordered clip by clip). Options go to `estimate_affine_motion`.
+    (pairs ordered clip by clip, as `frame_pairs` gives them). Options go to
+    `estimate_affine_motion`.
     """
     clips = tf.convert_to_tensor(clips)
-    frames = int(clips.shape[1])
-    earlier = tf.reshape(clips[:, :-1], [-1, *clips.shape[2:]])
-    later = tf.reshape(clips[:, 1:], [-1, *clips.shape[2:]])
-    if frames < 2:
+    if int(clips.shape[1]) < 2:
         return tf.zeros([0, 8])
-    return estimate_affine_motion(earlier, later, **options)
+    return estimate_affine_motion(*frame_pairs(clips), **options)

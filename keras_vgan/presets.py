@@ -210,7 +210,9 @@ class TrainingConfig:
                                                         or self.gradient_difference_weight or self.temporal_weight):
             raise ValueError("adversarial_weight, l1_weight, l2_weight, gradient_difference_weight and "
                              "temporal_weight are all 0; expected at least one term to train on")
-        check_choice("temporal_motion", self.temporal_motion, ("none", "camera"))
+        from keras_vgan.loss_terms import TemporalConsistency
+
+        check_choice("temporal_motion", self.temporal_motion, TemporalConsistency.MOTIONS)
         if self.task == "enhance":
             from keras_vgan.models.restorers import SCALES
             from keras_vgan.models.zoo import restoration_geometry
