@@ -139,13 +139,22 @@ class AuxiliaryClassification(LossTerm):
 
     `network="discriminator"` trains the head on real clips; `"generator"`
     scores the generated clips with it, so the generator is pushed towards
-    clips the head puts in the class they were drawn for. Only the real
-    clips teach the head: one that also learned the fakes' labels would
-    reward a generator for drawing any clip of its label, however unlike
-    the class. Needs a discriminator built with `auxiliary_classifier=True`.
-    A head that classifies each of k frames (logits (N, k, classes), as
-    the image discriminators' do) is scored on every frame, the
-    cross-entropies averaged.
+    clips the head puts in the class they were drawn for. Needs a
+    discriminator built with `auxiliary_classifier=True`.
+
+    With `fake_class=True` (a head built with
+    `auxiliary_classifier="fake_class"`: one class more, the last) the
+    discriminator's term also teaches the head that generated clips are of
+    that extra class, as Salimans et al. 2016's K+1-way discriminator. A
+    head taught the real clips only rewards a generator for any clip it
+    puts in the label's class, however unlike the class (the generator finds
+    such clips before the head learns the classes); one that also learns
+    what generated clips look like leaves the generator one way to satisfy
+    it, a clip that looks like a real one of the class.
+
+    A head that classifies each of k frames (logits (N, k, classes), as the
+    image discriminators' do) is scored on every frame, the cross-entropies
+    averaged.
 
     Example:
     >>> import tensorflow as tf
@@ -159,33 +168,54 @@ class AuxiliaryClassification(LossTerm):
 
     classifies = True
 
-    def __init__(self, weight=1.0, interval=1, name=None, network="generator"):
+    def __init__(self, weight=1.0, interval=1, name=None, network="generator", fake_class=False):
         self.network = check_choice("network", network, NETWORKS)
+        if not isinstance(fake_class, bool):
+            raise ValueError(f"fake_class={fake_class!r} is not valid; expected True or False")
+        self.fake_class = fake_class
         super().__init__(weight, interval, name or f"{network[0]}_classification")
 
-    def __call__(self, classify, videos, labels):
+    def __call__(self, classify, videos, labels, generated=None):
+        """Per-example cross-entropy of `videos` against `labels`; on the discriminator's side of a K+1 head,
+        plus that of the `generated` clips against the extra class."""
         import tensorflow as tf
 
-        logits = tf.cast(classify(videos, training=True), tf.float32)
-        labels = tf.cast(labels, tf.int32)
-        if logits.shape.rank == 3:  # one row of logits per frame: every frame is held to the clip's label
-            labels = tf.broadcast_to(labels[:, None], tf.shape(logits)[:2])
-            return tf.reduce_mean(tf.nn.sparse_softmax_cross_entropy_with_logits(labels, logits), axis=1)
-        return tf.nn.sparse_softmax_cross_entropy_with_logits(labels, logits)
+        value = _class_cross_entropy(classify(videos, training=True), labels)
+        if self.fake_class and self.network == "discriminator":
+            if generated is None:
+                raise ValueError("the discriminator's K+1 class term needs the generated clips; expected "
+                                 "generated=...")
+            logits = classify(generated, training=True)
+            extra_class = tf.fill(tf.shape(labels), int(logits.shape[-1]) - 1)
+            value += _class_cross_entropy(logits, extra_class)
+        return value
 
     def get_config(self):
-        return {**super().get_config(), "network": self.network}
+        return {**super().get_config(), "network": self.network, "fake_class": self.fake_class}
 
 
-def classification_terms(weight):
-    """The two AC-GAN terms of one `weight`: the class head learns real clips, the generator is scored by it.
+def _class_cross_entropy(logits, labels):
+    """Per-example cross-entropy (N,) of class logits (N, classes), or (N, k, classes) averaged over the k."""
+    import tensorflow as tf
+
+    logits = tf.cast(logits, tf.float32)
+    labels = tf.cast(labels, tf.int32)
+    if logits.shape.rank == 3:  # one row of logits per frame: every frame is held to the clip's label
+        labels = tf.broadcast_to(labels[:, None], tf.shape(logits)[:2])
+        return tf.reduce_mean(tf.nn.sparse_softmax_cross_entropy_with_logits(labels, logits), axis=1)
+    return tf.nn.sparse_softmax_cross_entropy_with_logits(labels, logits)
+
+
+def classification_terms(weight, fake_class=False):
+    """The two AC-GAN terms of one `weight`: the class head learns real clips (and, with `fake_class`, the
+    generated ones as a class of their own), the generator is scored by it.
 
     Example:
     >>> [term.name for term in classification_terms(1.0)]
     ['d_classification', 'g_classification']
     """
-    return [AuxiliaryClassification(weight, network="discriminator"),
-            AuxiliaryClassification(weight, network="generator")]
+    return [AuxiliaryClassification(weight, network="discriminator", fake_class=fake_class),
+            AuxiliaryClassification(weight, network="generator", fake_class=fake_class)]
 
 
 def penalty_terms(gradient_penalty_weight=0.0, r1_weight=0.0, r1_interval=1):

@@ -86,6 +86,10 @@ class TrainingConfig:
                                                "learns the real clips' labels and scores G's clips; the model needs "
                                                "the auxiliary_classifier option, which this turns on)",
                                           kind="number")
+    classification_fake_class: bool = option(False, "--classification-weight: the class head also learns the "
+                                                    "generated clips, as a class of their own (a K+1-way head), so G "
+                                                    "can satisfy it only with clips like the real ones of its class",
+                                             kind="switch")
     mode_seeking_weight: float = option(0.0, "weight of the mode-seeking term (MSGAN: two noises should give two "
                                              "different clips; against a conditioned G ignoring its noise)",
                                         kind="number")
@@ -169,7 +173,10 @@ class TrainingConfig:
             raise ValueError(f"model option(s) {clash} are fields of their own; expected them as --"
                              f"{clash[0].replace('_', '-')} rather than --model-option")
         if self.classification_weight:
-            common["auxiliary_classifier"] = True  # the class head the terms score with
+            from keras_vgan.models.conditioning import FAKE_CLASS
+
+            # The class head the terms score with.
+            common["auxiliary_classifier"] = FAKE_CLASS if self.classification_fake_class else True
         return {**common, **self.model_options}
 
     def validate(self):
@@ -246,6 +253,12 @@ class TrainingConfig:
             if value and not self.conditional:
                 raise ValueError(f"{name}={value!r} is not valid without conditional=True; expected 0 (the term "
                                  "needs class labels)")
+        if not isinstance(self.classification_fake_class, bool):
+            raise ValueError(f"classification_fake_class={self.classification_fake_class!r} is not valid; expected "
+                             "True or False")
+        if self.classification_fake_class and not self.classification_weight:
+            raise ValueError("classification_fake_class=True is not valid with classification_weight=0; expected a "
+                             "classification_weight > 0 (the class terms it changes)")
         if not self.conditional:
             return
         if self.task != "generate":
@@ -316,7 +329,7 @@ PRESETS = {
     "conditional-moving-digits": TrainingConfig(
         **{**_QUICKSTART_SCHEDULE, "epochs": 60, "steps_per_epoch": 110, "checkpoint_every": 550,
            "sample_every": 10},
-        conditional=True, num_objects=1, classification_weight=1.0,
+        conditional=True, num_objects=1, classification_weight=1.0, classification_fake_class=True,
         model="conv3d", model_options={"upsampling": "resize", "generator_kernel_size": 3,
                                        "class_normalization": True},
         latent_dim=64, generator_filters=32, discriminator_filters=32, discriminator_normalization="batch",
@@ -324,7 +337,7 @@ PRESETS = {
     "conditional-bouncing-shapes": TrainingConfig(
         **{**_QUICKSTART_SCHEDULE, "dataset": "bouncing_shapes", "channels": 3, "epochs": 60,
            "steps_per_epoch": 110, "checkpoint_every": 550, "sample_every": 10},
-        conditional=True, num_objects=1, classification_weight=1.0,
+        conditional=True, num_objects=1, classification_weight=1.0, classification_fake_class=True,
         model="conv3d", model_options={"upsampling": "resize", "generator_kernel_size": 3,
                                        "class_normalization": True},
         latent_dim=64, generator_filters=32, discriminator_filters=32, discriminator_normalization="batch",

@@ -111,7 +111,7 @@ def build_gan(config, num_classes=None):
         gan = VideoGAN(generator, discriminators, ema_decay=config.ema_decay, augment=augment)
         loss_terms = [MismatchedLabels(config.mismatch_weight)] if config.mismatch_weight else []
         if config.classification_weight:
-            loss_terms += classification_terms(config.classification_weight)
+            loss_terms += classification_terms(config.classification_weight, config.classification_fake_class)
     optimizer_options = {"beta_1": config.beta_1, "beta_2": 0.999}
     if config.clipnorm:
         optimizer_options["clipnorm"] = config.clipnorm

@@ -189,3 +189,59 @@ def test_terms_that_need_labels_or_a_head_are_refused_at_compile():
         build_video_discriminator(**SHAPE, base_filters=4, auxiliary_classifier=True)
     with pytest.raises(ValueError, match="class_normalization=True is not valid"):
         build_video_generator(**SHAPE, latent_dim=8, base_filters=4, class_normalization=True)
+
+
+def test_a_fake_class_head_has_a_class_more_and_learns_generated_clips_as_that_class():
+    discriminator = build_video_discriminator(**SHAPE, base_filters=4, num_classes=3,
+                                              auxiliary_classifier="fake_class")
+    assert discriminator.output_shape == [(None, 1), (None, 4)]
+    gan = gan_with(auxiliary_classifier="fake_class", terms=classification_terms(1.0, fake_class=True))
+    history = gan.fit(labelled_batches(), epochs=1, verbose=0).history
+    assert all(np.isfinite(history[name][-1]) for name in ("d_classification", "g_classification"))
+    # By hand: the D term is the real clips' cross-entropy against their labels plus the generated clips'
+    # against the extra class (index 3); the G term scores the generated clips against their labels only.
+    clips, labels = next(iter(labelled_batches(seed=3)))
+    generated = tf.constant(gan.generate(4, seed=0, labels=labels.numpy(), use_ema=False) / 127.5 - 1, tf.float32)
+    classify = gan._classifier(gan.discriminator, labels)
+    real_logits, fake_logits = classify(clips, training=True), classify(generated, training=True)
+    d_term, g_term = classification_terms(1.0, fake_class=True)
+    expected = (tf.nn.sparse_softmax_cross_entropy_with_logits(labels, real_logits)
+                + tf.nn.sparse_softmax_cross_entropy_with_logits(tf.fill([4], 3), fake_logits))
+    np.testing.assert_allclose(d_term(classify, clips, labels, generated=generated), expected, rtol=1e-5)
+    np.testing.assert_allclose(g_term(classify, generated, labels),
+                               tf.nn.sparse_softmax_cross_entropy_with_logits(labels, fake_logits), rtol=1e-5)
+    # Without the extra class, the D term ignores the generated clips.
+    plain = AuxiliaryClassification(network="discriminator")
+    np.testing.assert_allclose(plain(classify, clips, labels, generated=generated),
+                               tf.nn.sparse_softmax_cross_entropy_with_logits(labels, real_logits), rtol=1e-5)
+
+
+def test_classification_fake_class_builds_k_plus_one_heads_and_round_trips(tmp_path):
+    config = TrainingConfig(dataset="moving_digits", num_videos=8, num_objects=1, batch_size=4, epochs=1,
+                            steps_per_epoch=1, conditional=True, classification_weight=1.0,
+                            classification_fake_class=True, model="dvd-gan", loss="hinge", **SHAPE, **TINY)
+    config.validate()
+    keras.utils.set_random_seed(0)
+    gan = build_gan(config, num_classes=3)
+    assert [d.get_layer("class_logits").output.shape[-1] for d in gan.discriminators] == [4, 4]
+    assert all(term.fake_class for term in gan.loss_terms)
+    gan.run_eagerly = True
+    history = gan.fit(labelled_batches(), epochs=1, verbose=0).history
+    assert np.isfinite(history["d_classification"][-1])
+    gan.save(str(tmp_path / "model.keras"))
+    loaded = load_video_gan(str(tmp_path / "model.keras"))
+    assert [term.get_config() for term in loaded.loss_terms] == [term.get_config() for term in gan.loss_terms]
+
+
+def test_class_heads_and_terms_that_disagree_on_the_extra_class_are_named():
+    with pytest.raises(ValueError, match=r"class head has 3 outputs; expected 4 .*auxiliary_classifier='fake_class'"):
+        gan_with(auxiliary_classifier=True, terms=classification_terms(1.0, fake_class=True))
+    with pytest.raises(ValueError, match=r"class head has 4 outputs; expected 3 .*auxiliary_classifier=True"):
+        gan_with(auxiliary_classifier="fake_class", terms=classification_terms(1.0))
+    with pytest.raises(ValueError, match="auxiliary_classifier='extra' is not valid; expected one of"):
+        build_video_discriminator(**SHAPE, base_filters=4, num_classes=3, auxiliary_classifier="extra")
+    with pytest.raises(ValueError, match="fake_class=1 is not valid; expected True or False"):
+        AuxiliaryClassification(fake_class=1)
+    base = dict(dataset="moving_digits", num_objects=1, conditional=True, **SHAPE, **TINY)
+    with pytest.raises(ValueError, match="classification_fake_class=True is not valid with classification_weight=0"):
+        TrainingConfig(**base, classification_fake_class=True).validate()

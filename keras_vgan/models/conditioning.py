@@ -31,6 +31,12 @@ from keras import layers
 
 from keras_vgan.noise import CONDITION_INPUT
 
+# The class heads a discriminator can have: none, AC-GAN's (one output per class), or AC-GAN's with one
+# more class, "generated" (a K+1-way head, as in Salimans et al. 2016's semi-supervised GAN): taught that
+# generated clips are of no class, the head cannot be satisfied by a clip unlike every real class.
+FAKE_CLASS = "fake_class"
+AUXILIARY_CLASSIFIERS = (False, True, FAKE_CLASS)
+
 
 def check_num_classes(num_classes):
     """`num_classes` as an int >= 1, or None for an unconditional network (None or 0).
@@ -125,26 +131,43 @@ def class_modulation(features, condition, num_classes, name):
     return layers.Add(name=f"{name}_class_shifted")([scaled, shift])
 
 
-def auxiliary_class_logits(features, num_classes, name="class"):
-    """AC-GAN's class head (Odena et al. 2017): the final feature map averaged, then `Dense(num_classes)`.
+def class_head_size(num_classes, auxiliary_classifier):
+    """The class head's outputs: `num_classes`, one more with `auxiliary_classifier="fake_class"`.
+
+    Example:
+    >>> class_head_size(10, True), class_head_size(10, "fake_class")
+    (10, 11)
+    """
+    return int(num_classes) + (auxiliary_classifier == FAKE_CLASS)
+
+
+def auxiliary_class_logits(features, num_classes, name="class", auxiliary_classifier=True):
+    """AC-GAN's class head (Odena et al. 2017): the final feature map averaged, then a Dense layer.
 
     A discriminator's second output, float32 (N, `num_classes`), in a layer
-    named `{name}_logits`. Trained by cross-entropy on real clips and
-    scored on generated ones (`keras_vgan.loss_terms.AuxiliaryClassification`),
-    it hands the generator a direct gradient towards the class it was asked
-    for, where a projection alone gave labels too weak a voice to obey.
+    named `{name}_logits`; with `auxiliary_classifier="fake_class"` it has
+    one more output, the class of generated clips (`class_head_size`).
+    Trained by cross-entropy on real clips and scored on generated ones
+    (`keras_vgan.loss_terms.AuxiliaryClassification`), it hands the
+    generator a direct gradient towards the class it was asked for, where a
+    projection alone gave labels too weak a voice to obey.
 
     Example:
     >>> features = keras.Input((2, 4, 4, 8))
     >>> tuple(auxiliary_class_logits(features, num_classes=10).shape)
     (None, 10)
+    >>> tuple(auxiliary_class_logits(features, num_classes=10, auxiliary_classifier="fake_class").shape)
+    (None, 11)
     """
     pooled = _pooled(features, "a class head", f"{name}_head_pool")
-    return layers.Dense(num_classes, dtype="float32", name=f"{name}_logits")(pooled)
+    size = class_head_size(num_classes, auxiliary_classifier)
+    return layers.Dense(size, dtype="float32", name=f"{name}_logits")(pooled)
 
 
 def check_auxiliary_classifier(auxiliary_classifier, num_classes):
-    """One ValueError naming the value unless `auxiliary_classifier` is a bool, True only with `num_classes`.
+    """One ValueError naming the value unless `auxiliary_classifier` is one of `AUXILIARY_CLASSIFIERS`.
+
+    Any head needs `num_classes`.
 
     Example:
     >>> check_auxiliary_classifier(True, None)
@@ -152,11 +175,12 @@ def check_auxiliary_classifier(auxiliary_classifier, num_classes):
     ...
     ValueError: auxiliary_classifier=True is not valid with num_classes=None; expected a class-conditional ...
     """
-    if not isinstance(auxiliary_classifier, bool):
-        raise ValueError(f"auxiliary_classifier={auxiliary_classifier!r} is not valid; expected True or False")
+    if not (isinstance(auxiliary_classifier, bool) or auxiliary_classifier == FAKE_CLASS):
+        raise ValueError(f"auxiliary_classifier={auxiliary_classifier!r} is not valid; expected one of "
+                         f"{list(AUXILIARY_CLASSIFIERS)}")
     if auxiliary_classifier and not num_classes:
-        raise ValueError(f"auxiliary_classifier=True is not valid with num_classes={num_classes!r}; expected a "
-                         "class-conditional discriminator (num_classes >= 1)")
+        raise ValueError(f"auxiliary_classifier={auxiliary_classifier!r} is not valid with num_classes="
+                         f"{num_classes!r}; expected a class-conditional discriminator (num_classes >= 1)")
 
 
 def has_class_head(discriminator):

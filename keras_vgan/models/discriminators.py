@@ -47,7 +47,9 @@ def build_video_discriminator(
     <embed(label), the final features averaged over time and space>.
 
     `auxiliary_classifier=True` (with `num_classes`) adds AC-GAN's class
-    head (`conditioning.auxiliary_class_logits`) as a second output.
+    head (`conditioning.auxiliary_class_logits`) as a second output;
+    `auxiliary_classifier="fake_class"` gives it one more class, for
+    generated clips (`conditioning.FAKE_CLASS`).
 
     Returns a `keras.Model` mapping (N, frames, height, width, channels)
     (and, if conditional, labels (N,)) to float32 logits (N, 1), and with
@@ -124,5 +126,5 @@ def video_discriminator_layers(video, base_filters=64, kernel_size=4, normalizat
     if condition is not None:
         logit = with_class_projection(logit, features, condition, num_classes)
     if auxiliary_classifier:
-        return [logit, auxiliary_class_logits(features, num_classes)]
+        return [logit, auxiliary_class_logits(features, num_classes, auxiliary_classifier=auxiliary_classifier)]
     return logit

@@ -45,7 +45,8 @@ def build_spatial_discriminator(
     `frames_per_clip` larger than `frames` is a ValueError. `num_classes`:
     a projection discriminator with a second input `condition` (int32 labels (N,));
     `auxiliary_classifier=True` adds a class head on every chosen frame (a
-    second output, class logits per frame (N, k, num_classes)).
+    second output, class logits per frame (N, k, num_classes)); "fake_class"
+    one with a class more, for generated clips.
 
     Example:
     >>> d = build_spatial_discriminator(16, 32, 32, 1, base_filters=8)

@@ -220,6 +220,9 @@ class VideoGAN(keras.Model):
             raise ValueError(f"loss terms {classifying} are not valid for this model: they need a class-conditional "
                              "model (num_classes) with a discriminator that has a class head (built with "
                              "auxiliary_classifier=True)")
+        for term in terms:
+            if term.classifies:
+                self._check_class_heads(term)
         relabelling = [term.name for term in terms if term.relabels]
         if relabelling and not (self.num_classes and any(self._takes_condition(d) for d in self.discriminators)):
             raise ValueError(f"loss terms {relabelling} are not valid for this model: they score clips under other "
@@ -338,8 +341,8 @@ class VideoGAN(keras.Model):
                         if not has_class_head(discriminator):
                             continue
 
-                        def compute(term=term, discriminator=discriminator, real=real):
-                            return term(self._classifier(discriminator, condition), real, condition)
+                        def compute(term=term, discriminator=discriminator, real=real, fake=fake):
+                            return term(self._classifier(discriminator, condition), real, condition, generated=fake)
                     else:
                         def compute(term=term, critic=critic, real=real, fake=fake):
                             return term(critic, real, fake)
@@ -506,6 +509,18 @@ class VideoGAN(keras.Model):
             return outputs[output] if several else outputs
 
         return critic
+
+    def _check_class_heads(self, term):
+        """One ValueError unless every class head has the outputs `term` expects: a class each, one more with
+        `fake_class` (the class of generated clips)."""
+        expected = self.num_classes + int(getattr(term, "fake_class", False))
+        for discriminator in filter(has_class_head, self.discriminators):
+            size = discriminator.outputs[1].shape[-1]
+            if size != expected:
+                kind = "the classes and generated clips' class" if expected > self.num_classes else "the classes"
+                raise ValueError(f"loss term {term.name!r} is not valid for discriminator {discriminator.name!r}, "
+                                 f"whose class head has {size} outputs; expected {expected} ({kind}; built with "
+                                 f"auxiliary_classifier={'fake_class' if expected > self.num_classes else True!r})")
 
     def _classifier(self, discriminator, condition):
         """The class logits of `discriminator`'s AC-GAN head as a function of the videos."""

@@ -10,7 +10,7 @@ from keras import layers
 
 from keras_vgan.models.blocks import UPSAMPLINGS, down_block, normalization_layer, spectral_normalizer, up_block
 from keras_vgan.models.conditioning import (check_auxiliary_classifier, check_num_classes, class_condition_input,
-                                            with_class_projection)
+                                            class_head_size, with_class_projection)
 from keras_vgan.models.layers import FrameDistributed, SampleFrames, SumOverFrames
 from keras_vgan.models.layout import image_layout, video_layout
 from keras_vgan.validation import check_choice, check_int, check_positive_ints
@@ -156,7 +156,9 @@ def build_image_discriminator(
 
     `auxiliary_classifier=True` (with `num_classes`) adds AC-GAN's class
     head on every chosen frame (`frame_class_logits`) as a second output:
-    class logits per chosen frame, float32 (N, k, num_classes).
+    class logits per chosen frame, float32 (N, k, num_classes);
+    `auxiliary_classifier="fake_class"` adds the class of generated clips
+    (N, k, num_classes + 1).
 
     Returns a `keras.Model` from "video" (N, frames, height, width, channels)
     (and, if conditional, "condition" (N,)) to float32 logits (N, 1), and
@@ -193,16 +195,17 @@ def build_image_discriminator(
     condition = class_condition_input()
     logit = with_class_projection(logit, features, condition, num_classes)
     if auxiliary_classifier:
-        return keras.Model([video, condition], [logit, frame_class_logits(features, num_classes)], name=name)
+        return keras.Model([video, condition], [logit, frame_class_logits(features, num_classes, auxiliary_classifier=auxiliary_classifier)], name=name)
     return keras.Model([video, condition], logit, name=name)
 
 
-def frame_class_logits(features, num_classes, name="class"):
+def frame_class_logits(features, num_classes, name="class", auxiliary_classifier=True):
     """AC-GAN's class head on every frame: features (N, k, h, w, C) → class logits per frame (N, k, num_classes).
 
     Each frame's final feature map is averaged over space
     (`{name}_frame_pool`) and one `Dense(num_classes)` shared by all frames
-    gives that frame's class logits (`{name}_logits`, float32). The class
+    gives that frame's class logits (`{name}_logits`, float32; one more
+    with `auxiliary_classifier="fake_class"`, `conditioning.class_head_size`). The class
     terms (`keras_vgan.loss_terms.AuxiliaryClassification`) take the
     cross-entropy of every frame against the clip's label and average it.
 
@@ -216,4 +219,5 @@ def frame_class_logits(features, num_classes, name="class"):
     # is satisfied by a clip whose class shows in some frames only, and a generator that fools it draws a
     # different object from one time slice to the next. A cross-entropy on each frame asks every chosen frame
     # to show the class on its own.
-    return layers.Dense(num_classes, dtype="float32", name=f"{name}_logits")(pooled)
+    size = class_head_size(num_classes, auxiliary_classifier)
+    return layers.Dense(size, dtype="float32", name=f"{name}_logits")(pooled)
