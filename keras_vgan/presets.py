@@ -320,12 +320,13 @@ PRESETS = {
         latent_dim=64, generator_filters=32, discriminator_filters=32, discriminator_normalization="batch",
     ),
     # Class-conditional: the quickstart's networks on clips of one object each, labelled by the object (the
-    # digit, the shape kind), with what raised obedience most in quick probes on moving digits: AC-GAN's class
-    # head on D and its terms (1100 steps: 0.153 -> 0.356; 4400: 0.622), class-conditional batch norm in G
-    # (4400: 0.766), and a longer schedule. The projection D alone stayed at chance, and the matching-aware
-    # term (mismatch_weight) did not move it (0.109). Still short of the target: benchmarks/conditional.py,
-    # which trains both presets and scores them with `evaluate --per-class`, measured 0.316 (digits) and
-    # 0.000 (shapes); see BENCHMARKS.md.
+    # digit, the shape kind), with what raised obedience in probes on moving digits: AC-GAN's class head on D
+    # and its terms (1100 steps: 0.153 -> 0.356), class-conditional batch norm in G (4400: 0.766 by one
+    # classifier), and a class for generated clips in the head (K+1-way; 2200 steps: 0.29 -> 0.51, three
+    # classifiers' mean): the K-way head was satisfied by clips unlike the class. The projection D alone stayed
+    # at chance; the matching-aware term (mismatch_weight) did not move it (0.109). benchmarks/conditional.py
+    # (6600 steps, ~26 min each on the 2-core AMD EPYC): obedience 0.800 (digits), 1.000 (shapes); see
+    # BENCHMARKS.md.
     "conditional-moving-digits": TrainingConfig(
         **{**_QUICKSTART_SCHEDULE, "epochs": 60, "steps_per_epoch": 110, "checkpoint_every": 550,
            "sample_every": 10},
