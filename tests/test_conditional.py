@@ -160,7 +160,7 @@ def test_dvd_gan_discriminators_with_class_heads_round_trip_through_keras_files(
     (lambda: build_temporal_discriminator(*CLIP, base_filters=4, auxiliary_classifier=True),
      "auxiliary_classifier=True is not valid with num_classes=None"),
     (lambda: build_image_discriminator(*CLIP, base_filters=4, num_classes=5, auxiliary_classifier="yes"),
-     "auxiliary_classifier='yes' is not valid; expected True or False"),
+     r"auxiliary_classifier='yes' is not valid; expected one of \[False, True, 'fake_class'\]"),
     (lambda: build_architecture("dvd-gan", *CLIP, auxiliary_classifier=True, **TINY_OPTIONS),
      "auxiliary_classifier=True is not valid with num_classes=None"),
     (lambda: build_architecture("dvd-gan", *CLIP, class_normalization=True, **TINY_OPTIONS),
