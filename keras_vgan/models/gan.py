@@ -9,7 +9,8 @@ import tensorflow as tf
 from keras_vgan import loss_terms as named_terms
 from keras_vgan import losses as adversarial_losses
 from keras_vgan.distribute import is_multi_worker
-from keras_vgan.models.conditioning import check_labels, check_num_classes, class_count, has_class_head
+from keras_vgan.models.conditioning import (FAKE_CLASS, check_labels, check_num_classes, class_count,
+                                            class_head_size, has_class_head)
 from keras_vgan.noise import CONDITION_INPUT, NoiseSpec
 from keras_vgan.pixels import to_uint8
 from keras_vgan.validation import check_int, check_positive_int
@@ -513,14 +514,14 @@ class VideoGAN(keras.Model):
     def _check_class_heads(self, term):
         """One ValueError unless every class head has the outputs `term` expects: a class each, one more with
         `fake_class` (the class of generated clips)."""
-        expected = self.num_classes + int(getattr(term, "fake_class", False))
+        head = FAKE_CLASS if getattr(term, "fake_class", False) else True
+        expected = class_head_size(self.num_classes, head)
         for discriminator in filter(has_class_head, self.discriminators):
             size = discriminator.outputs[1].shape[-1]
             if size != expected:
-                kind = "the classes and generated clips' class" if expected > self.num_classes else "the classes"
                 raise ValueError(f"loss term {term.name!r} is not valid for discriminator {discriminator.name!r}, "
-                                 f"whose class head has {size} outputs; expected {expected} ({kind}; built with "
-                                 f"auxiliary_classifier={'fake_class' if expected > self.num_classes else True!r})")
+                                 f"whose class head has {size} outputs; expected {expected} (built with "
+                                 f"auxiliary_classifier={head!r})")
 
     def _classifier(self, discriminator, condition):
         """The class logits of `discriminator`'s AC-GAN head as a function of the videos."""

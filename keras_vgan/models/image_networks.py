@@ -195,7 +195,8 @@ def build_image_discriminator(
     condition = class_condition_input()
     logit = with_class_projection(logit, features, condition, num_classes)
     if auxiliary_classifier:
-        return keras.Model([video, condition], [logit, frame_class_logits(features, num_classes, auxiliary_classifier=auxiliary_classifier)], name=name)
+        class_logits = frame_class_logits(features, num_classes, auxiliary_classifier=auxiliary_classifier)
+        return keras.Model([video, condition], [logit, class_logits], name=name)
     return keras.Model([video, condition], logit, name=name)
 
 
