@@ -364,6 +364,8 @@ PRESETS = {
                               discriminator_normalization="batch"),
     "dvd-gan": TrainingConfig(**_QUICKSTART_SCHEDULE, model="dvd-gan", latent_dim=64, generator_filters=32,
                               discriminator_filters=32, loss="hinge"),
+    "sprites": TrainingConfig(**_QUICKSTART_SCHEDULE, model="sprites", latent_dim=64, generator_filters=32,
+                              discriminator_filters=32, discriminator_normalization="batch"),
     # The VGAN-sized model of the benchmarks: 16×64×64×3, about 23 M parameters.
     "vgan-64": TrainingConfig(
         dataset="bouncing_shapes", frames=16, height=64, width=64, channels=3, latent_dim=100,

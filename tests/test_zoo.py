@@ -16,7 +16,7 @@ from keras_vgan.export import export_generator
 from keras_vgan.models import ARCHITECTURES, VideoGAN, build_architecture
 from keras_vgan.presets import PRESETS
 
-MODELS = ("conv3d", "vgan", "tgan", "mocogan", "dvd-gan")
+MODELS = ("conv3d", "vgan", "tgan", "mocogan", "dvd-gan", "sprites")
 TINY = dict(generator_filters=4, discriminator_filters=4)
 
 
@@ -129,6 +129,23 @@ def test_vgan_stream_samples_show_the_video_and_its_streams(tmp_path):
     assert main(["sample", str(tmp_path / "vgan.keras"), "--num", "2", "--streams",
                  "--out", str(tmp_path / "streams.png")]) == 0
     assert (tmp_path / "streams.png").is_file()
+
+
+def test_sprite_samples_show_the_video_and_each_sprite_alone(tmp_path, capsys):
+    from keras_vgan.models.sprites import PlaceSprites, sprite_samples, sprite_streams
+
+    generator, discriminators = build_architecture("sprites", 8, 32, 32, 1, **TINY, latent_dim=8, sprites=2)
+    gan = VideoGAN(generator, discriminators)
+    parts = sprite_samples(gan, 3, seed=5).reshape((3, 3, 8, 32, 32, 1))
+    assert np.array_equal(parts[:, 0], gan.generate(3, seed=5))
+    streams = sprite_streams(gan.generator)(gan.generator_inputs(gan.sample_noise(3, 5)))
+    for k in range(2):
+        alone = PlaceSprites(32, 32)([streams["sprites"][:, k:k + 1], streams["positions"][:, :, k:k + 1]])
+        assert np.abs(parts[:, 1 + k] / 255.0 - alone.numpy()).max() <= 1 / 255 + 1e-6
+    gan.save(tmp_path / "sprites.keras")
+    assert main(["sample", str(tmp_path / "sprites.keras"), "--num", "2", "--streams",
+                 "--out", str(tmp_path / "streams.png")]) == 0
+    assert "2 sprites alone" in capsys.readouterr().out
 
 
 def test_streams_of_a_model_without_them_is_one_line(tmp_path, capsys):

@@ -16,6 +16,7 @@ from keras_vgan.models import build_video_discriminator, build_video_generator
 from keras_vgan.models.dvd_gan import build_spatial_discriminator, build_temporal_discriminator
 from keras_vgan.models.image_networks import build_image_generator
 from keras_vgan.models.mocogan import build_image_discriminator, build_mocogan_generator
+from keras_vgan.models.sprites import build_sprite_generator
 from keras_vgan.models.tgan import build_tgan_generator, temporal_doublings
 from keras_vgan.models.vgan import build_vgan_generator, vgan_streams
 
@@ -27,6 +28,7 @@ GENERATORS = {
                                                            upsampling="resize"),
     "tgan": lambda f, h, w, c: build_tgan_generator(f, h, w, c, latent_dim=8, frame_latent_dim=6, base_filters=4),
     "mocogan": lambda f, h, w, c: build_mocogan_generator(f, h, w, c, content_dim=6, motion_dim=3, base_filters=4),
+    "sprites": lambda f, h, w, c: build_sprite_generator(f, h, w, c, latent_dim=8, sprites=3, base_filters=4),
 }
 DISCRIMINATORS = {
     "conv3d_attention_no_time_downsampling": lambda f, h, w, c: build_video_discriminator(
@@ -68,7 +70,7 @@ def test_every_network_builds_at_every_size(size):
 def test_generators_take_only_named_noise_inputs():
     names = {name: [x.name for x in build(8, 32, 32, 1).inputs] for name, build in GENERATORS.items()}
     assert names == {"conv3d_resize_attention": ["noise"], "vgan": ["noise"], "vgan_resize": ["noise"],
-                     "tgan": ["noise"], "mocogan": ["content", "motion"]}
+                     "tgan": ["noise"], "mocogan": ["content", "motion"], "sprites": ["noise"]}
 
 
 @pytest.mark.parametrize("name", sorted(GENERATORS) + sorted(DISCRIMINATORS))
@@ -92,6 +94,7 @@ def test_one_mixed_bfloat16_step_gives_float32_videos_logits_and_gradients():
     discriminators = [build(*size) for build in DISCRIMINATORS.values()]
     discriminators.append(build_video_discriminator(*size, base_filters=4, normalization="spectral",
                                                     attention_resolution=16))
+    discriminators.append(build_video_discriminator(*size, base_filters=4, normalization="batch"))
     # Each generator against one discriminator: every network takes part once, at a fifth of the cost.
     assert len(discriminators) == len(GENERATORS)
     for (name, build), discriminator in zip(GENERATORS.items(), discriminators):

@@ -108,7 +108,8 @@ def add_parser(subparsers):
                         help="videos per row of an animated grid (default: about square; a class-conditional "
                              "model's grid always has one row per class, --num wide)")
     parser.add_argument("--streams", action="store_true",
-                        help="vgan models: each sample's video, foreground, mask and background side by side")
+                        help="vgan models: each sample's video, foreground, mask and background side by side; "
+                             "sprites models: each sample's video, then each sprite alone")
     add_class_argument(parser, many=True)
     add_output_arguments(parser)
     parser.set_defaults(run=run)
@@ -137,16 +138,23 @@ def run(args):
               f"for each of {len(labels)} {'class' if len(labels) == 1 else 'classes'} ({names}), one row per class, seed {args.seed}, {chosen})")
         return 0
     args.num = args.num or 16
+    what = ""
     if args.streams:
+        from keras_vgan.models.sprites import is_sprite_generator, sprite_samples
         from keras_vgan.models.vgan import stream_samples
 
-        videos = stream_samples(gan, args.num, args.seed, use_ema=not args.no_ema)
-        columns = 4
+        if is_sprite_generator(gan.generator):
+            videos = sprite_samples(gan, args.num, args.seed, use_ema=not args.no_ema)
+            columns = len(videos) // args.num
+            what = f" each followed by its {columns - 1} sprites alone"
+        else:
+            videos = stream_samples(gan, args.num, args.seed, use_ema=not args.no_ema)
+            columns = 4
+            what = " with their foreground, mask and background"
     else:
         videos = gan.generate(args.num, seed=args.seed, use_ema=not args.no_ema)
         columns = args.columns
     video_io.write_samples(args.out, videos, fps=args.fps, columns=columns, format=chosen, scale=args.scale)
-    what = " with their foreground, mask and background" if args.streams else ""
     print(f"keras-vgan sample: wrote {args.out} ({args.num} videos of {'x'.join(map(str, videos.shape[1:]))}"
           f"{what}, seed {args.seed}, {chosen})")
     return 0

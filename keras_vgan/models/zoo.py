@@ -27,6 +27,7 @@ from keras_vgan.models.mocogan import build_image_discriminator, build_mocogan_g
 from keras_vgan.models.predictors import (build_convlstm_predictor, build_prediction_discriminator,
                                           build_unet_predictor)
 from keras_vgan.models.restorers import build_restoration_discriminator, build_restoration_generator
+from keras_vgan.models.sprites import build_sprite_generator
 from keras_vgan.models.tgan import build_tgan_generator
 from keras_vgan.models.vgan import build_vgan_generator
 
@@ -266,6 +267,22 @@ def dvd_gan(frames, height, width, channels, latent_dim=128, generator_filters=6
                                             normalization=discriminator_normalization, num_classes=num_classes,
                                             auxiliary_classifier=auxiliary_classifier)
     return generator, [spatial, temporal]
+
+
+@register_architecture(
+    "sprites",
+    "Layered sprites: K objects drawn once per clip by a 2D generator and moved rigidly along generated paths "
+    "over black; for a few objects on a plain dark background (moving digits, bouncing shapes).")
+def sprites(frames, height, width, channels, latent_dim=64, generator_filters=32, discriminator_filters=32,
+            discriminator_normalization="batch", sprites=2, sprite_size=None, upsampling="resize",
+            generator_kernel_size=3, motion_units=128):
+    generator = build_sprite_generator(frames, height, width, channels, latent_dim=latent_dim, sprites=sprites,
+                                       sprite_size=sprite_size, base_filters=generator_filters,
+                                       kernel_size=generator_kernel_size, upsampling=upsampling,
+                                       motion_units=motion_units)
+    discriminator = build_video_discriminator(frames, height, width, channels, base_filters=discriminator_filters,
+                                              normalization=discriminator_normalization)
+    return generator, [discriminator]
 
 
 @register_architecture(
