@@ -309,11 +309,21 @@ _QUICKSTART_SCHEDULE = dict(dataset="moving_digits", num_videos=4096, frames=16,
 
 PRESETS = {
     # The README's first command: a moving-digits GAN within 10 minutes on 2 CPU cores.
-    # benchmarks/quality.py chose it: resize-convolution (nearest-neighbour upsampling + a 3-wide Conv3D)
-    # in place of Conv3DTranspose halved FVD/floor at the same wall time (17.8x -> 8.8x), although each
-    # step costs ~1.8x; batch 8 for twice the steps scored worse (10.9x). Batch norm in D (as DCGAN) and
-    # a short EMA (a generator this young changes fast; a long average blurs digits) kept from before.
+    # benchmarks/quality.py chose it (BENCHMARKS.md, 2026-12-07): layered sprites, each digit drawn once per
+    # clip by a 2D generator and moved rigidly over black, against the conv3d recipe's D. At 4,400 steps:
+    # 6.3x the FVD floor with 32 generator filters, 5.2x with 64, 4.1x with 128, where every conv3d recipe
+    # stayed at 8.5-14.5x (soft strokes, grey speckle, digits that change shape as they move). G's width
+    # costs little: its 2D generator draws 2 sprites of 16x16 a clip, and D's 3D convolutions set the step.
     "quickstart": TrainingConfig(
+        **{**_QUICKSTART_SCHEDULE, "epochs": 40, "steps_per_epoch": 110, "checkpoint_every": 440,
+           "sample_every": 4},
+        model="sprites", latent_dim=64, generator_filters=128, discriminator_filters=32,
+        discriminator_normalization="batch",
+    ),
+    # The quickstart before the sprites (1,100 steps, 9-15x the floor): the plain 3D generator with
+    # resize-convolution (nearest-neighbour upsampling + a 3-wide Conv3D, 17.8x -> 8.8x against
+    # Conv3DTranspose at the same wall time), batch norm in D (as DCGAN) and a short EMA.
+    "quickstart-conv3d": TrainingConfig(
         **{**_QUICKSTART_SCHEDULE, "epochs": 10, "steps_per_epoch": 110, "checkpoint_every": 110,
            "sample_every": 2},
         model="conv3d", model_options={"upsampling": "resize", "generator_kernel_size": 3},

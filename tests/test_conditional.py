@@ -97,8 +97,8 @@ def test_projection_discriminators_score_the_same_clip_differently_per_label(kin
                                rtol=1e-4, atol=1e-6)
 
 
-def test_zoo_threads_num_classes_through_conv3d_and_dvd_gan_only():
-    assert conditional_architectures() == ["conv3d", "dvd-gan"]
+def test_zoo_threads_num_classes_through_conv3d_dvd_gan_and_sprites_only():
+    assert conditional_architectures() == ["conv3d", "dvd-gan", "sprites"]
     generator, (spatial, temporal) = build_architecture("dvd-gan", *CLIP, num_classes=4, **TINY_OPTIONS)
     assert class_count(generator) == 4
     for discriminator in (spatial, temporal):

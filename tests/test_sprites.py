@@ -80,6 +80,17 @@ def test_round_trips_through_keras_saving(tmp_path):
     np.testing.assert_array_equal(restored(noise).numpy(), generator(noise).numpy())
 
 
+def test_the_class_conditional_form_draws_other_sprites_for_another_label():
+    generator, (discriminator,) = build_architecture("sprites", 8, 32, 32, 1, latent_dim=8, generator_filters=4,
+                                                     discriminator_filters=4, num_classes=3,
+                                                     auxiliary_classifier="fake_class")
+    assert [x.name for x in generator.inputs] == ["noise", "condition"]
+    assert discriminator.output_shape == [(None, 1), (None, 4)]  # the logit, and 3 classes + "generated"
+    noise = np.random.default_rng(3).normal(size=(2, 8)).astype(np.float32)
+    first, second = (generator([noise, np.full(2, label, np.int32)]).numpy() for label in (0, 2))
+    assert np.abs(first - second).max() > 1e-3
+
+
 @pytest.mark.parametrize("options, named", [
     (dict(sprite_size=40), "sprite_size=40"),
     (dict(sprite_size=12), "sprite_size=12"),

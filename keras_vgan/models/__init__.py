@@ -10,6 +10,7 @@ from keras_vgan.models.layout import VideoLayout, video_layout
 from keras_vgan.models.mocogan import build_mocogan_generator
 from keras_vgan.models.predictors import build_convlstm_predictor, build_prediction_discriminator, build_unet_predictor
 from keras_vgan.models.restorers import build_restoration_discriminator, build_restoration_generator
+from keras_vgan.models.sprites import build_sprite_generator, sprite_streams
 from keras_vgan.models.tgan import build_tgan_generator
 from keras_vgan.models.translation import TranslationGAN
 from keras_vgan.models.vgan import build_vgan_generator, vgan_streams
@@ -20,7 +21,8 @@ __all__ = [
     "build_frame_animator", "build_prediction_discriminator", "build_unet_predictor",
     "build_restoration_discriminator", "build_restoration_generator", "VideoLayout", "build_architecture",
     "build_image_discriminator",
-    "build_image_generator", "build_mocogan_generator", "build_spatial_discriminator", "build_temporal_discriminator",
+    "build_image_generator", "build_mocogan_generator", "build_spatial_discriminator", "build_sprite_generator",
+    "build_temporal_discriminator",
     "build_tgan_generator", "build_vgan_generator", "build_video_discriminator", "build_video_generator",
-    "get_architecture", "register_architecture", "vgan_streams", "video_layout",
+    "get_architecture", "register_architecture", "sprite_streams", "vgan_streams", "video_layout",
 ]

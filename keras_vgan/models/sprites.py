@@ -27,6 +27,7 @@ Example:
 import keras
 from keras import layers, ops
 
+from keras_vgan.models.conditioning import check_num_classes, class_condition_input, class_embedding
 from keras_vgan.models.image_networks import build_image_generator
 from keras_vgan.models.layers import FrameDistributed
 from keras_vgan.models.layout import image_layout, video_layout
@@ -111,6 +112,7 @@ def build_sprite_generator(
     kernel_size=3,
     upsampling="resize",
     motion_units=128,
+    num_classes=None,
     name="sprite_generator",
 ):
     """Noise → K sprites (an image generator) and K paths (an MLP) → the sprites placed and composited.
@@ -128,8 +130,14 @@ def build_sprite_generator(
     Layers "sprites" (N, K, S, S, C + 1), "positions" (N, T, K, 2) and
     "video" hold what `sprite_streams` shows.
 
-    Returns a `keras.Model` from "noise" (N, latent_dim) to float32 videos
-    (N, frames, height, width, channels) in [-1, 1].
+    `num_classes` (e.g. 10) makes it class-conditional as
+    `build_video_generator` is: a second input "condition" (int32 labels,
+    (N,)) whose learned embedding joins the noise before both the sprites'
+    codes and the paths.
+
+    Returns a `keras.Model` from "noise" (N, latent_dim) (and "condition"
+    when class-conditional) to float32 videos (N, frames, height, width,
+    channels) in [-1, 1].
 
     Example:
     >>> g = build_sprite_generator(4, 32, 32, 3, latent_dim=8, sprites=3, base_filters=4)
@@ -151,8 +159,15 @@ def build_sprite_generator(
         raise ValueError(f"sprite_size={sprite_size!r} is not valid; expected a side an image generator can draw: "
                          "8, 16, 32, 64, 128 or 256") from None
 
+    num_classes = check_num_classes(num_classes)
+
     noise = keras.Input(shape=(latent_dim,), name="noise")
-    codes = layers.Dense(sprites * latent_dim, name="sprite_codes")(noise)
+    inputs, code = noise, noise
+    if num_classes:
+        condition = class_condition_input()
+        embedded = class_embedding(condition, num_classes, latent_dim)
+        inputs, code = [noise, condition], layers.Concatenate(name="noise_and_class")([noise, embedded])
+    codes = layers.Dense(sprites * latent_dim, name="sprite_codes")(code)
     codes = layers.Reshape((sprites, latent_dim), name="codes_per_sprite")(codes)
     sprite_generator = build_image_generator(sprite_size, sprite_size, channels + 1, latent_dim, base_filters,
                                              kernel_size=kernel_size, upsampling=upsampling, activation=None,
@@ -160,14 +175,14 @@ def build_sprite_generator(
     drawn = FrameDistributed(sprite_generator, name="sprite_generator_per_sprite")(codes)
     drawn = layers.Activation("sigmoid", dtype="float32", name="sprites")(drawn)
 
-    path = layers.Dense(motion_units, activation="relu", name="motion_hidden")(noise)
+    path = layers.Dense(motion_units, activation="relu", name="motion_hidden")(code)
     path = layers.Dense(frames * sprites * 2, name="motion_positions")(path)
     path = layers.Reshape((frames, sprites, 2), name="positions_per_frame")(path)
     positions = layers.Activation("sigmoid", dtype="float32", name="positions")(path)
 
     placed = PlaceSprites(height, width, dtype="float32", name="placed_sprites")([drawn, positions])
     video = layers.Rescaling(2.0, offset=-1.0, dtype="float32", name="video")(placed)
-    return keras.Model(noise, video, name=name)
+    return keras.Model(inputs, video, name=name)
 
 
 def is_sprite_generator(generator):
@@ -177,7 +192,7 @@ def is_sprite_generator(generator):
 
 
 def sprite_streams(generator):
-    """A model from the generator's noise to dict(video, sprites, positions), sharing its layers.
+    """A model from the generator's inputs to dict(video, sprites, positions), sharing its layers.
 
     Example:
     >>> streams = sprite_streams(build_sprite_generator(4, 16, 16, 1, latent_dim=8, base_filters=4))

@@ -121,7 +121,7 @@ def conditional_architectures():
 
     Example:
     >>> conditional_architectures()
-    ['conv3d', 'dvd-gan']
+    ['conv3d', 'dvd-gan', 'sprites']
     """
     return sorted(name for name, architecture in ARCHITECTURES.items() if architecture.conditional)
 
@@ -275,13 +275,14 @@ def dvd_gan(frames, height, width, channels, latent_dim=128, generator_filters=6
     "over black; for a few objects on a plain dark background (moving digits, bouncing shapes).")
 def sprites(frames, height, width, channels, latent_dim=64, generator_filters=32, discriminator_filters=32,
             discriminator_normalization="batch", sprites=2, sprite_size=None, upsampling="resize",
-            generator_kernel_size=3, motion_units=128):
+            generator_kernel_size=3, motion_units=128, num_classes=None, auxiliary_classifier=False):
     generator = build_sprite_generator(frames, height, width, channels, latent_dim=latent_dim, sprites=sprites,
                                        sprite_size=sprite_size, base_filters=generator_filters,
                                        kernel_size=generator_kernel_size, upsampling=upsampling,
-                                       motion_units=motion_units)
+                                       motion_units=motion_units, num_classes=num_classes)
     discriminator = build_video_discriminator(frames, height, width, channels, base_filters=discriminator_filters,
-                                              normalization=discriminator_normalization)
+                                              normalization=discriminator_normalization, num_classes=num_classes,
+                                              auxiliary_classifier=auxiliary_classifier)
     return generator, [discriminator]
 
 
