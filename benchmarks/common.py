@@ -16,7 +16,7 @@ import time  # noqa: E402
 
 import numpy as np  # noqa: E402
 
-DEFAULT_MODELS = ("quickstart", "vgan-64")
+DEFAULT_MODELS = ("quickstart-conv3d", "vgan-64")
 
 
 # ---- the machine --------------------------------------------------------------------------------

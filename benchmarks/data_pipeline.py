@@ -10,7 +10,7 @@ In one run, on the same files:
    OpenCV's automatic number of FFmpeg threads per file, and an
    interleave-of-`from_generator` variant of the same decoding;
 4. how many clips per second training consumes: `VideoGAN.fit` steps of the
-   "quickstart" preset, and of the same preset at the pipeline's clip size
+   "quickstart-conv3d" preset, and of the same preset at the pipeline's clip size
    (16×64×64×3).
 
 The videos (default 12 × 10 s, 640×360, 25 fps, H.264 ~0.5 Mbit/s) are made
@@ -172,12 +172,12 @@ def tfrecord_clips(paths, clips_per_video, passes, directory):
 
 
 def training_clips_per_second(steps, **geometry):
-    """Clips/s `VideoGAN.fit` consumes for the quickstart preset, optionally at another clip size."""
+    """Clips/s `VideoGAN.fit` consumes for the quickstart-conv3d preset, optionally at another clip size."""
     from keras_vgan import precision
     from keras_vgan.presets import get_preset
     from keras_vgan.training import build_gan
 
-    config = get_preset("quickstart").replace(**geometry)
+    config = get_preset("quickstart-conv3d").replace(**geometry)
     policy = precision.set_precision(config.precision)
     gan = build_gan(config)
     shape = (config.batch_size, config.frames, config.height, config.width, config.channels)
@@ -186,7 +186,7 @@ def training_clips_per_second(steps, **geometry):
     gan.fit(data, epochs=1, steps_per_epoch=2, verbose=0)  # trace and compile outside the timing
     _, wall, cpu = measure(lambda: gan.fit(data, epochs=1, steps_per_epoch=steps, verbose=0))
     clips = steps * config.batch_size
-    label = (f"quickstart preset, {config.frames}×{config.height}×{config.width}×{config.channels}, "
+    label = (f"quickstart-conv3d preset, {config.frames}×{config.height}×{config.width}×{config.channels}, "
              f"batch {config.batch_size}, {policy}")
     return clips, wall, cpu, label
 

@@ -7,7 +7,7 @@ import sys
 import pytest
 
 BENCHMARKS = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "benchmarks")
-TINY = ["--model", "quickstart", "--filters", "4", "--batch-size", "2", "--frames", "4", "--size", "16"]
+TINY = ["--model", "quickstart-conv3d", "--filters", "4", "--batch-size", "2", "--frames", "4", "--size", "16"]
 
 
 def run_script(name, *args, tmp_path):
@@ -25,9 +25,9 @@ def run_script(name, *args, tmp_path):
      ["| float32 | fused_bn+fused_adam |", "adam weights after 3 steps"]),
     ("onednn_primitives", [*TINY, "--steps", "1", "--warmup", "1"],
      ["| backward_weights |", "| all convolutions |", "G to_video_deconv / D down1_conv"]),
-    ("memory", ["--model", "quickstart", "--filters", "4", "--frames", "4", "--size", "16", "--precisions",
+    ("memory", ["--model", "quickstart-conv3d", "--filters", "4", "--frames", "4", "--size", "16", "--precisions",
                 "float32", "--batch-sizes", "2", "--steps", "1"], ["| float32 | 2 |"]),
-    ("scaling", ["--model", "quickstart", "--filters", "4", "--batch-size", "2", "--frames", "4",
+    ("scaling", ["--model", "quickstart-conv3d", "--filters", "4", "--batch-size", "2", "--frames", "4",
                  "--sizes", "16", "--base-frames", "4", "--base-size", "16", "--steps", "1", "--warmup", "1"],
      ["| 4×16×16×1 | 2 |"]),
 ])

@@ -91,6 +91,11 @@ def test_the_class_conditional_form_draws_other_sprites_for_another_label():
     assert np.abs(first - second).max() > 1e-3
 
 
+def test_sprites_larger_than_the_frame_are_refused():
+    with pytest.raises(ValueError, match="sprites of 8x8 do not fit frames of 6x10"):
+        PlaceSprites(6, 10)([np.zeros((1, 1, 8, 8, 2), np.float32), np.zeros((1, 2, 1, 2), np.float32)])
+
+
 @pytest.mark.parametrize("options, named", [
     (dict(sprite_size=40), "sprite_size=40"),
     (dict(sprite_size=12), "sprite_size=12"),

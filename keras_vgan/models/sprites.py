@@ -74,6 +74,15 @@ class PlaceSprites(keras.layers.Layer):
         check_positive_ints(height=height, width=width)
         self.height, self.width = int(height), int(width)
 
+    def build(self, input_shape):
+        sprites, positions = input_shape
+        if len(sprites) != 5 or len(positions) != 4 or positions[-1] != 2:
+            raise ValueError(f"PlaceSprites takes sprites (N, K, S, S', C + 1) and positions (N, T, K, 2); got "
+                             f"shapes {tuple(sprites)} and {tuple(positions)}")
+        if sprites[2] > self.height or sprites[3] > self.width:
+            raise ValueError(f"sprites of {sprites[2]}x{sprites[3]} do not fit frames of {self.height}x{self.width};"
+                             " expected sprites no larger than the frame")
+
     def call(self, inputs):
         sprites, positions = inputs
         sprites = ops.cast(sprites, self.compute_dtype)
