@@ -5,6 +5,7 @@ builders have always used, so a change of option never renames the layers
 of the default configuration (old `.keras` files keep loading).
 """
 
+import keras
 import tensorflow as tf
 from keras import layers
 
@@ -136,3 +137,24 @@ def attention_block(attention_resolution, sides):
         raise ValueError(f"attention_resolution={attention_resolution!r} is not valid; expected None or the "
                          f"spatial side after one of the blocks: {sorted(set(sides))}")
     return list(sides).index(attention_resolution)
+
+
+def named_outputs_model(model, names, expected):
+    """A model from `model`'s inputs to {name: that layer's output}, sharing its layers (a generator's streams).
+
+    `expected` says what kind of model has those layers, for the one error a
+    model without them gives.
+
+    Example:
+    >>> import keras
+    >>> x = keras.Input((3,), name="noise")
+    >>> model = keras.Model(x, keras.layers.Dense(2, name="out")(keras.layers.Dense(4, name="hidden")(x)))
+    >>> sorted(named_outputs_model(model, ["hidden", "out"], "a two-layer model").output)
+    ['hidden', 'out']
+    """
+    try:
+        outputs = {key: model.get_layer(key).output for key in names}
+    except ValueError as error:
+        raise ValueError(f"generator={model.name!r} is not valid; expected {expected} with layers {list(names)} "
+                         f"({error})") from None
+    return keras.Model(model.input, outputs, name=f"{model.name}_streams")

@@ -27,6 +27,7 @@ Example:
 import keras
 from keras import layers, ops
 
+from keras_vgan.models.blocks import named_outputs_model
 from keras_vgan.models.conditioning import check_num_classes, class_condition_input, class_embedding
 from keras_vgan.models.image_networks import build_image_generator
 from keras_vgan.models.layers import FrameDistributed
@@ -208,12 +209,7 @@ def sprite_streams(generator):
     >>> sorted(streams(ops.zeros((2, 8))))
     ['positions', 'sprites', 'video']
     """
-    try:
-        outputs = {key: generator.get_layer(key).output for key in SPRITE_OUTPUTS}
-    except ValueError as error:
-        raise ValueError(f"generator={generator.name!r} is not valid; expected a sprite generator with layers "
-                         f"{list(SPRITE_OUTPUTS)} ({error})") from None
-    return keras.Model(generator.input, outputs, name=f"{generator.name}_streams")
+    return named_outputs_model(generator, SPRITE_OUTPUTS, "a sprite generator")
 
 
 def sprite_samples(gan, num_videos, seed, use_ema=True):

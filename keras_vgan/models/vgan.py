@@ -10,7 +10,7 @@ reference code's value) keeps the foreground from covering everything.
 import keras
 from keras import layers
 
-from keras_vgan.models.blocks import UPSAMPLINGS, normalization_layer, upsample
+from keras_vgan.models.blocks import UPSAMPLINGS, named_outputs_model, normalization_layer, upsample
 from keras_vgan.models.layers import MaskComposite, MaskSparsity
 from keras_vgan.models.layout import image_layout, video_layout
 from keras_vgan.validation import check_choice, check_positive_ints
@@ -107,12 +107,7 @@ def vgan_streams(generator):
     >>> sorted(streams(keras.ops.zeros((2, 16))))
     ['background', 'foreground', 'mask', 'video']
     """
-    try:
-        outputs = {key: generator.get_layer(key).output for key in STREAM_OUTPUTS}
-    except ValueError as error:
-        raise ValueError(f"generator={generator.name!r} is not valid; expected a VGAN generator with layers "
-                         f"{list(STREAM_OUTPUTS)} ({error})") from None
-    return keras.Model(generator.input, outputs, name=f"{generator.name}_streams")
+    return named_outputs_model(generator, STREAM_OUTPUTS, "a VGAN generator")
 
 
 def stream_samples(gan, num_videos, seed, use_ema=True):
