@@ -148,7 +148,12 @@ def run(args):
             columns = len(videos) // args.num
             what = f" each followed by its {columns - 1} sprites alone"
         else:
-            videos = stream_samples(gan, args.num, args.seed, use_ema=not args.no_ema)
+            try:
+                videos = stream_samples(gan, args.num, args.seed, use_ema=not args.no_ema)
+            except ValueError:
+                raise ValueError(f"--streams is not valid for {args.model}, whose generator "
+                                 f"{gan.generator.name!r} has neither VGAN's streams nor sprites; expected a vgan or "
+                                 "sprites model") from None
             columns = 4
             what = " with their foreground, mask and background"
     else:
