@@ -71,6 +71,23 @@ def class_embedding(condition, num_classes, dim, name="class_embedding", stddev=
     return layers.Embedding(num_classes, dim, embeddings_initializer=initializer, name=name)(condition)
 
 
+def noise_and_class(noise, num_classes, dim):
+    """A class-conditional generator's inputs: `(condition, code)`, the label's embedding (`dim`) joined to `noise`.
+
+    `condition` is the new `condition` input (`class_condition_input`); `code`
+    is layer "noise_and_class", [noise, class_embedding(condition)], what the
+    generator's first layers read in place of the noise alone.
+
+    Example:
+    >>> condition, code = noise_and_class(keras.Input((8,), name="noise"), 10, 8)
+    >>> condition.name, tuple(code.shape)
+    ('condition', (None, 16))
+    """
+    condition = class_condition_input()
+    embedded = class_embedding(condition, num_classes, dim)
+    return condition, layers.Concatenate(name="noise_and_class")([noise, embedded])
+
+
 def _pooled(features, use, name):
     """A feature map (N, ..., C) of rank 3 to 5 averaged over all but the batch and channels, in layer `name`."""
     pools = {3: layers.GlobalAveragePooling1D, 4: layers.GlobalAveragePooling2D, 5: layers.GlobalAveragePooling3D}

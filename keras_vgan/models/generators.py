@@ -4,7 +4,7 @@ import keras
 from keras import layers
 
 from keras_vgan.models.blocks import UPSAMPLINGS, attention_block, normalization_layer, up_block
-from keras_vgan.models.conditioning import check_num_classes, class_condition_input, class_embedding, class_modulation
+from keras_vgan.models.conditioning import check_num_classes, class_modulation, noise_and_class
 from keras_vgan.models.layers import FactorizedSelfAttention
 from keras_vgan.models.layout import video_layout
 from keras_vgan.validation import check_choice, check_positive_ints
@@ -86,9 +86,8 @@ def build_video_generator(
     noise = keras.Input(shape=(latent_dim,), name="noise")
     inputs, code, modulate = noise, noise, None
     if num_classes:
-        condition = class_condition_input()
-        embedded = class_embedding(condition, num_classes, class_embedding_dim or latent_dim)
-        inputs, code = [noise, condition], layers.Concatenate(name="noise_and_class")([noise, embedded])
+        condition, code = noise_and_class(noise, num_classes, class_embedding_dim or latent_dim)
+        inputs = [noise, condition]
         if class_normalization:
             def modulate(features, block):
                 return class_modulation(features, condition, num_classes, block)

@@ -27,8 +27,8 @@ Example:
 import keras
 from keras import layers, ops
 
-from keras_vgan.models.blocks import named_outputs_model
-from keras_vgan.models.conditioning import check_num_classes, class_condition_input, class_embedding
+from keras_vgan.models.blocks import has_named_layers, named_outputs_model
+from keras_vgan.models.conditioning import check_num_classes, noise_and_class
 from keras_vgan.models.image_networks import build_image_generator
 from keras_vgan.models.layers import FrameDistributed
 from keras_vgan.models.layout import image_layout, video_layout
@@ -174,9 +174,8 @@ def build_sprite_generator(
     noise = keras.Input(shape=(latent_dim,), name="noise")
     inputs, code = noise, noise
     if num_classes:
-        condition = class_condition_input()
-        embedded = class_embedding(condition, num_classes, latent_dim)
-        inputs, code = [noise, condition], layers.Concatenate(name="noise_and_class")([noise, embedded])
+        condition, code = noise_and_class(noise, num_classes, latent_dim)
+        inputs = [noise, condition]
     codes = layers.Dense(sprites * latent_dim, name="sprite_codes")(code)
     codes = layers.Reshape((sprites, latent_dim), name="codes_per_sprite")(codes)
     sprite_generator = build_image_generator(sprite_size, sprite_size, channels + 1, latent_dim, base_filters,
@@ -197,8 +196,7 @@ def build_sprite_generator(
 
 def is_sprite_generator(generator):
     """Whether `generator` was built by `build_sprite_generator` (it has the layers `sprite_streams` reads)."""
-    names = {layer.name for layer in generator.layers}
-    return set(SPRITE_OUTPUTS) | {"placed_sprites"} <= names
+    return has_named_layers(generator, SPRITE_OUTPUTS + ("placed_sprites",))
 
 
 def sprite_streams(generator):
