@@ -329,9 +329,9 @@ PRESETS = {
         model="conv3d", model_options={"upsampling": "resize", "generator_kernel_size": 3},
         latent_dim=64, generator_filters=32, discriminator_filters=32, discriminator_normalization="batch",
     ),
-    # Class-conditional: the quickstart's networks on clips of one object each, labelled by the object (the
-    # digit, the shape kind), with what raised obedience in probes on moving digits: AC-GAN's class head on D
-    # and its terms (1100 steps: 0.153 -> 0.356), class-conditional batch norm in G (4400: 0.766 by one
+    # Class-conditional: the conv3d quickstart's networks (quickstart-conv3d) on clips of one object each,
+    # labelled by the object (the digit, the shape kind), with what raised obedience in probes on moving digits:
+    # AC-GAN's class head on D and its terms (1100 steps: 0.153 -> 0.356), class-conditional batch norm in G (4400: 0.766 by one
     # classifier), and a class for generated clips in the head (K+1-way; 2200 steps: 0.29 -> 0.51, three
     # classifiers' mean): the K-way head was satisfied by clips unlike the class. The projection D alone stayed
     # at chance; the matching-aware term (mismatch_weight) did not move it (0.109). benchmarks/conditional.py

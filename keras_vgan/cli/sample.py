@@ -141,21 +141,19 @@ def run(args):
     what = ""
     if args.streams:
         from keras_vgan.models.sprites import is_sprite_generator, sprite_samples
-        from keras_vgan.models.vgan import stream_samples
+        from keras_vgan.models.vgan import is_vgan_generator, stream_samples
 
         if is_sprite_generator(gan.generator):
             videos = sprite_samples(gan, args.num, args.seed, use_ema=not args.no_ema)
             columns = len(videos) // args.num
             what = f" each followed by its {columns - 1} sprites alone"
-        else:
-            try:
-                videos = stream_samples(gan, args.num, args.seed, use_ema=not args.no_ema)
-            except ValueError:
-                raise ValueError(f"--streams is not valid for {args.model}, whose generator "
-                                 f"{gan.generator.name!r} has neither VGAN's streams nor sprites; expected a vgan or "
-                                 "sprites model") from None
+        elif is_vgan_generator(gan.generator):
+            videos = stream_samples(gan, args.num, args.seed, use_ema=not args.no_ema)
             columns = 4
             what = " with their foreground, mask and background"
+        else:
+            raise ValueError(f"--streams is not valid for {args.model}, whose generator {gan.generator.name!r} has "
+                             "neither VGAN's streams nor sprites; expected a vgan or sprites model")
     else:
         videos = gan.generate(args.num, seed=args.seed, use_ema=not args.no_ema)
         columns = args.columns

@@ -139,6 +139,11 @@ def attention_block(attention_resolution, sides):
     return list(sides).index(attention_resolution)
 
 
+def has_named_layers(model, names):
+    """Whether `model` has a layer of every name in `names` (what `named_outputs_model` would read)."""
+    return set(names) <= {layer.name for layer in model.layers}
+
+
 def named_outputs_model(model, names, expected):
     """A model from `model`'s inputs to {name: that layer's output}, sharing its layers (a generator's streams).
 

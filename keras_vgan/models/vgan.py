@@ -10,7 +10,7 @@ reference code's value) keeps the foreground from covering everything.
 import keras
 from keras import layers
 
-from keras_vgan.models.blocks import UPSAMPLINGS, named_outputs_model, normalization_layer, upsample
+from keras_vgan.models.blocks import UPSAMPLINGS, has_named_layers, named_outputs_model, normalization_layer, upsample
 from keras_vgan.models.layers import MaskComposite, MaskSparsity
 from keras_vgan.models.layout import image_layout, video_layout
 from keras_vgan.validation import check_choice, check_positive_ints
@@ -94,6 +94,11 @@ def build_vgan_generator(
 
     video = MaskComposite(dtype="float32", name="video")([sparse_mask, foreground, background])
     return keras.Model(noise, video, name=name)
+
+
+def is_vgan_generator(generator):
+    """Whether `generator` has the layers `vgan_streams` reads (one built by `build_vgan_generator`)."""
+    return has_named_layers(generator, STREAM_OUTPUTS)
 
 
 def vgan_streams(generator):
