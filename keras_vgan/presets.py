@@ -72,6 +72,11 @@ class TrainingConfig:
                                           "changes: none, or camera (the target's pan, zoom and rotation, "
                                           "estimated per frame pair), so texture that moves with the scene is not "
                                           "counted as flicker")
+    perceptual_weight: float = option(0.0, "--task predict/enhance: weight of the perceptual loss (L1 between the "
+                                           "features of output and target in the offline Kinetics I3D's first "
+                                           "layers; needs its weights, as FVD does)", kind="number")
+    perceptual_layer: str = option("Conv3d_2c_3x3", "--perceptual-weight: the I3D layer whose features are "
+                                                    "compared: Conv3d_1a_7x7, Conv3d_2b_1x1 or Conv3d_2c_3x3")
     adversarial_weight: float = option(1.0, "weight of the adversarial loss in G's objective; 0 with --task "
                                             "predict trains on reconstruction alone (no discriminator)",
                                        kind="number")
@@ -214,12 +219,17 @@ class TrainingConfig:
             raise ValueError("adversarial_weight=0 is not valid for task='animate'; expected a weight > 0 (the "
                              "adversary is what teaches the motion after frame 0)")
         if self.task in ("predict", "enhance") and not (self.adversarial_weight or self.l1_weight or self.l2_weight
-                                                        or self.gradient_difference_weight or self.temporal_weight):
-            raise ValueError("adversarial_weight, l1_weight, l2_weight, gradient_difference_weight and "
-                             "temporal_weight are all 0; expected at least one term to train on")
+                                                        or self.gradient_difference_weight or self.temporal_weight
+                                                        or self.perceptual_weight):
+            raise ValueError("adversarial_weight, l1_weight, l2_weight, gradient_difference_weight, "
+                             "temporal_weight and perceptual_weight are all 0; expected at least one term to train "
+                             "on")
         from keras_vgan.loss_terms import TemporalConsistency
 
+        from keras_vgan.metrics.i3d import STEM_UNITS
+
         check_choice("temporal_motion", self.temporal_motion, TemporalConsistency.MOTIONS)
+        check_choice("perceptual_layer", self.perceptual_layer, STEM_UNITS)
         if self.task == "enhance":
             from keras_vgan.models.restorers import SCALES
             from keras_vgan.models.zoo import restoration_geometry

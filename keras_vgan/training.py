@@ -106,7 +106,8 @@ def build_gan(config, num_classes=None):
         gan = TranslationGAN(generator, discriminators if config.adversarial_weight else None,
                              ema_decay=config.ema_decay, augment=augment)
         loss_terms = reconstruction_terms(config.l1_weight, config.l2_weight, config.gradient_difference_weight,
-                                          config.temporal_weight, config.temporal_motion)
+                                          config.temporal_weight, config.temporal_motion, config.perceptual_weight,
+                                          config.perceptual_layer)
     else:
         gan = VideoGAN(generator, discriminators, ema_decay=config.ema_decay, augment=augment)
         loss_terms = [MismatchedLabels(config.mismatch_weight)] if config.mismatch_weight else []
@@ -402,6 +403,10 @@ def _train(config, run_dir, verbose, extra_callbacks, strategy):
         check_resumable(config, run_dir)
     elif config.init_generator:
         resolve_model_path(config.init_generator)  # a missing starting point fails before any data is read
+    if config.task in ("predict", "enhance") and config.perceptual_weight:
+        from keras_vgan.metrics.i3d import resolve_weights
+
+        resolve_weights()  # the perceptual loss's network: missing weights fail before any data is read
     keras.utils.set_random_seed(config.seed)
     policy = precision_policy.set_precision(config.precision)
     if verbose:

@@ -332,3 +332,41 @@ def load_i3d(weights=None, *, use_cache=True, dtype="float32"):
         _load_from_checkpoint(model, path, use_cache)
     model.trainable = False
     return model
+
+
+# The units before the first Inception block: a chain of size-agnostic layers (conv → BN → ReLU, max pool),
+# so they run on clips of any size, unlike the full network's fixed 7×7 average pool.
+STEM_UNITS = ("Conv3d_1a_7x7", "Conv3d_2b_1x1", "Conv3d_2c_3x3")
+
+
+def load_i3d_stem(unit="Conv3d_2c_3x3", weights=None, *, dtype="float32"):
+    """The trained I3D's first layers, up to `unit`'s batch norm, as a model on clips of any size.
+
+    Input: videos (N, T, H, W, 3) in [-1, 1], any T, H, W. Output: `unit`'s
+    features before its ReLU (ESRGAN's finding for VGG: features before the
+    activation are denser and keep brightness, where after it many are 0).
+    `Conv3d_1a_7x7` sees 7×7×7 and halves time, height and width;
+    `Conv3d_2b_1x1` and `Conv3d_2c_3x3` follow a 1×3×3 max pool (a quarter of
+    the height and width). Frozen; `weights` as for `load_i3d`.
+
+    Example:
+    >>> stem = load_i3d_stem("Conv3d_1a_7x7")  # doctest: +SKIP
+    >>> stem(tf.zeros((1, 8, 64, 64, 3))).shape  # doctest: +SKIP
+    TensorShape([1, 4, 32, 32, 64])
+    """
+    if unit not in STEM_UNITS:
+        raise ValueError(f"unit={unit!r} is not valid; expected one of {', '.join(STEM_UNITS)} (the layers "
+                         "before the first Inception block)")
+    network = load_i3d(weights, dtype=dtype)
+    inputs = keras.Input((None, None, None, 3), name="video")
+    x = inputs
+    last = _layer_name(unit, "bn")
+    # Before Mixed_3b the network is a chain, so its layers in order rebuild the stem on the new input.
+    for layer in network.layers[1:]:
+        x = layer(x)
+        if layer.name == last:
+            break
+    stem = keras.Model(inputs, x, name=f"i3d_stem_{unit.lower()}")
+    stem.trainable = False
+    return stem
+
