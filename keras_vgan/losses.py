@@ -22,13 +22,21 @@ from typing import Callable
 import tensorflow as tf
 
 
-def _flatten(logits):
-    # A discriminator may return (N, 1) or (N,) or patch logits (N, ...): one
-    # score per example is the mean over everything but the batch axis.
-    logits = tf.cast(logits, tf.float32)
-    if logits.shape.rank == 1:
-        return logits
-    return tf.reduce_mean(tf.reshape(logits, [tf.shape(logits)[0], -1]), axis=1)
+def _per_example(function, logits):
+    """`function` of each logit, averaged over everything but the batch axis: one loss per example.
+
+    A discriminator returns (N, 1), (N,) or patch logits (N, ...); a patch
+    discriminator's loss is its patches' losses averaged (pix2pix), not the
+    loss of their average, so every patch keeps its own margin.
+    """
+    values = function(tf.cast(logits, tf.float32))
+    if values.shape.rank == 1:
+        return values
+    return tf.reduce_mean(tf.reshape(values, [tf.shape(values)[0], -1]), axis=1)
+
+
+def _mean_logit(logits):
+    return _per_example(tf.identity, logits)
 
 
 def _binary_cross_entropy(target, logits):
@@ -39,72 +47,73 @@ def _binary_cross_entropy(target, logits):
 # Minimax, as in Goodfellow et al. (2014): min_G max_D E[log D(x)] + E[log(1 - D(G(z)))].
 def minimax_discriminator_loss(real_logits, fake_logits, label_smoothing=0.0):
     """-log D(x) - log(1 - D(G(z))); real targets are 1 - label_smoothing."""
-    real, fake = _flatten(real_logits), _flatten(fake_logits)
-    return _binary_cross_entropy(1.0 - label_smoothing, real) + _binary_cross_entropy(0.0, fake)
+    return (_per_example(lambda real: _binary_cross_entropy(1.0 - label_smoothing, real), real_logits)
+            + _per_example(lambda fake: _binary_cross_entropy(0.0, fake), fake_logits))
 
 
 def minimax_generator_loss(fake_logits):
     """log(1 - D(G(z))): the saturating generator objective of the minimax game."""
-    return -tf.nn.softplus(_flatten(fake_logits))
+    return -_per_example(tf.nn.softplus, fake_logits)
 
 
 def non_saturating_generator_loss(fake_logits):
     """-log D(G(z)): the same fixed point as minimax, with useful gradients early on."""
-    return tf.nn.softplus(-_flatten(fake_logits))
+    return _per_example(lambda fake: tf.nn.softplus(-fake), fake_logits)
 
 
 def hinge_discriminator_loss(real_logits, fake_logits, label_smoothing=0.0):
     """max(0, 1 - D(x)) + max(0, 1 + D(G(z)))."""
     _no_smoothing("hinge", label_smoothing)
-    return tf.nn.relu(1.0 - _flatten(real_logits)) + tf.nn.relu(1.0 + _flatten(fake_logits))
+    return (_per_example(lambda real: tf.nn.relu(1.0 - real), real_logits)
+            + _per_example(lambda fake: tf.nn.relu(1.0 + fake), fake_logits))
 
 
 def hinge_generator_loss(fake_logits):
     """-D(G(z))."""
-    return -_flatten(fake_logits)
+    return -_mean_logit(fake_logits)
 
 
 def wasserstein_discriminator_loss(real_logits, fake_logits, label_smoothing=0.0):
     """D(G(z)) - D(x): the critic's side of the Wasserstein estimate (pair with a gradient penalty)."""
     _no_smoothing("wasserstein", label_smoothing)
-    return _flatten(fake_logits) - _flatten(real_logits)
+    return _mean_logit(fake_logits) - _mean_logit(real_logits)
 
 
 def wasserstein_generator_loss(fake_logits):
     """-D(G(z))."""
-    return -_flatten(fake_logits)
+    return -_mean_logit(fake_logits)
 
 
 def least_squares_discriminator_loss(real_logits, fake_logits, label_smoothing=0.0):
     """½(D(x) - (1 - s))² + ½ D(G(z))², as in LSGAN with targets a=0, b=1."""
-    real, fake = _flatten(real_logits), _flatten(fake_logits)
-    return 0.5 * tf.square(real - (1.0 - label_smoothing)) + 0.5 * tf.square(fake)
+    return (_per_example(lambda real: 0.5 * tf.square(real - (1.0 - label_smoothing)), real_logits)
+            + _per_example(lambda fake: 0.5 * tf.square(fake), fake_logits))
 
 
 def least_squares_generator_loss(fake_logits):
     """½(D(G(z)) - 1)²."""
-    return 0.5 * tf.square(_flatten(fake_logits) - 1.0)
+    return _per_example(lambda fake: 0.5 * tf.square(fake - 1.0), fake_logits)
 
 
 # ---- the discriminator's loss on fakes alone: the second half of each loss above --------------------------
 def minimax_fake_loss(fake_logits):
     """-log(1 - sigmoid(D(x))): the minimax discriminator loss of clips that should score as fake."""
-    return _binary_cross_entropy(0.0, _flatten(fake_logits))
+    return _per_example(lambda fake: _binary_cross_entropy(0.0, fake), fake_logits)
 
 
 def hinge_fake_loss(fake_logits):
     """max(0, 1 + D(x)): the hinge discriminator loss of clips that should score as fake."""
-    return tf.nn.relu(1.0 + _flatten(fake_logits))
+    return _per_example(lambda fake: tf.nn.relu(1.0 + fake), fake_logits)
 
 
 def wasserstein_fake_loss(fake_logits):
     """D(x): the critic's loss of clips that should score as fake."""
-    return _flatten(fake_logits)
+    return _mean_logit(fake_logits)
 
 
 def least_squares_fake_loss(fake_logits):
     """½D(x)²: the least-squares discriminator loss of clips that should score as fake."""
-    return 0.5 * tf.square(_flatten(fake_logits))
+    return _per_example(lambda fake: 0.5 * tf.square(fake), fake_logits)
 
 
 def _no_smoothing(name, label_smoothing):
@@ -118,7 +127,7 @@ def _no_smoothing(name, label_smoothing):
 def _gradients_wrt_input(discriminator, videos, training=True):
     with tf.GradientTape() as tape:
         tape.watch(videos)
-        total_score = tf.reduce_sum(_flatten(discriminator(videos, training=training)))
+        total_score = tf.reduce_sum(_mean_logit(discriminator(videos, training=training)))
     gradients = tape.gradient(total_score, videos)
     return tf.reshape(tf.cast(gradients, tf.float32), [tf.shape(videos)[0], -1])
 

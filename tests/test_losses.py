@@ -57,6 +57,18 @@ def test_hinge_discriminator():
           [max(0, 1 - r) + max(0, 1 + f) for r, f in zip(REAL, FAKE)])
 
 
+def test_patch_logits_keep_a_margin_each():
+    # Two patches of one clip at 3 and -1: each patch's hinge, averaged, is (0 + 2) / 2; the hinge of their
+    # average (1) would be 0 and stop training the patch the discriminator gets wrong.
+    patches = tf.constant([[[3.0], [-1.0]]])
+    check(losses.hinge_discriminator_loss(patches, -patches), [2.0])
+    check(losses.hinge_fake_loss(-patches), [1.0])
+    check(losses.minimax_discriminator_loss(patches, -patches),
+          [-math.log(sigmoid(3.0)) - math.log(sigmoid(-1.0))])
+    check(losses.least_squares_generator_loss(patches), [(0.5 * 4 + 0.5 * 4) / 2])
+    check(losses.hinge_generator_loss(patches), [-1.0])
+
+
 def test_wasserstein_discriminator():
     check(losses.wasserstein_discriminator_loss(column(REAL), column(FAKE)), [f - r for r, f in zip(REAL, FAKE)])
 

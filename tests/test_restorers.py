@@ -63,6 +63,16 @@ def test_discriminator_joins_the_resized_condition():
     assert d([np.zeros((2, 4, 16, 16, 1)), np.zeros((2, 4, 4, 4, 1))]).shape == (2, 1)
 
 
+def test_patch_discriminator_scores_every_window():
+    d = build_restoration_discriminator(4, 16, 16, 1, scale=2, base_filters=4, patch_layers=2)
+    scores = d([np.zeros((2, 4, 16, 16, 1)), np.zeros((2, 4, 8, 8, 1))])
+    assert scores.shape == (2, 4, 4, 4, 1) and scores.dtype == "float32"
+    with pytest.raises(ValueError, match="patch_layers=4 is not valid for frames of 8x8"):
+        build_restoration_discriminator(4, 8, 8, 1, patch_layers=4)
+    with pytest.raises(ValueError, match="patch_layers=0"):
+        build_restoration_discriminator(4, 16, 16, 1, patch_layers=0)
+
+
 @pytest.mark.parametrize("degradation, condition", [("sr", (4, 4, 4, 1)), ("inpaint", (4, 16, 16, 2))])
 def test_zoo_builds_a_restorer_for_the_degradation(degradation, condition):
     assert get_architecture("restorer").task == "enhance"
@@ -81,7 +91,7 @@ def test_translation_gan_trains_a_restorer_and_translates_any_size():
     degradation = make_degradation("sr", scale=2)
     generator, discriminators = build_architecture("restorer", 4, 16, 16, 1, degradation=degradation,
                                                    generator_filters=4, discriminator_filters=4,
-                                                   residual_blocks=1)
+                                                   residual_blocks=1, patch_layers=2)
     model = TranslationGAN(generator, discriminators, ema_decay=0.5)
     model.compile(loss_terms=reconstruction_terms(l1_weight=10.0))
     assert model.condition_shape == (None, None, None, 1)

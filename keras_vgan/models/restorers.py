@@ -19,11 +19,12 @@ channels, so it can tell an output that is sharp but does not match its input.
 import keras
 from keras import layers
 
-from keras_vgan.models.discriminators import video_discriminator_layers
+from keras_vgan.models.blocks import down_block, spectral_normalizer
+from keras_vgan.models.discriminators import NORMALIZATIONS, video_discriminator_layers
 from keras_vgan.models.layers import DepthToSpace, TakeChannels, UpsampleFrames
 from keras_vgan.models.layout import video_layout
 from keras_vgan.noise import CONDITION_INPUT
-from keras_vgan.validation import check_int, check_positive_ints
+from keras_vgan.validation import check_choice, check_int, check_positive_ints
 
 SCALES = (1, 2, 4)
 
@@ -108,18 +109,27 @@ def build_restoration_generator(frames=None, height=None, width=None, channels=1
 
 
 def build_restoration_discriminator(frames, height, width, channels=1, scale=1, condition_channels=None,
-                                    base_filters=32, normalization="spectral", name="restoration_discriminator"):
-    """A conditional discriminator: `video` (N, T, H, W, C) and its degraded `condition` → one logit (N, 1).
+                                    base_filters=32, normalization="spectral", patch_layers=None,
+                                    name="restoration_discriminator"):
+    """A conditional discriminator: `video` (N, T, H, W, C) and its degraded `condition` → logits.
 
     The condition (N, T, H/scale, W/scale, C_in) is upsampled to the video's
     size (nearest: it shows the discriminator the input as it is) and joined
     along channels; then strided Conv3D with spectral normalization (by
-    default) and a global logit, as the package's other discriminators.
+    default) and a global logit (N, 1), as the package's other discriminators.
+
+    `patch_layers=n` makes it a patch discriminator (pix2pix's PatchGAN, in
+    3D): n blocks that halve height and width, then a 3 × 3 × 3 convolution to
+    one logit per overlapping patch, (N, T, H / 2ⁿ, W / 2ⁿ, 1). Each logit sees
+    a small window, so what it can judge is local texture, not the layout of
+    the whole clip; the losses average the patches of each clip.
 
     Example:
     >>> d = build_restoration_discriminator(4, 16, 16, 1, scale=2, base_filters=4)
     >>> [tuple(tensor.shape) for tensor in d.inputs], d.output_shape
     ([(None, 4, 16, 16, 1), (None, 4, 8, 8, 1)], (None, 1))
+    >>> build_restoration_discriminator(4, 16, 16, 1, base_filters=4, patch_layers=2).output_shape
+    (None, 4, 4, 4, 1)
     """
     scale, condition_channels = _check_restoration(scale, channels, condition_channels)
     video_layout(frames, height, width)
@@ -132,8 +142,28 @@ def build_restoration_discriminator(frames, height, width, channels=1, scale=1, 
     if scale > 1:
         resized = layers.UpSampling3D((1, scale, scale), name="condition_upsample")(condition)
     joined = layers.Concatenate(axis=-1, name="video_and_condition")([video, resized])
-    logit = video_discriminator_layers(joined, base_filters, kernel_size=3, normalization=normalization)
-    return keras.Model([video, condition], logit, name=name)
+    if patch_layers is None:
+        logits = video_discriminator_layers(joined, base_filters, kernel_size=3, normalization=normalization)
+    else:
+        logits = _patch_logits(joined, base_filters, normalization, patch_layers)
+    return keras.Model([video, condition], logits, name=name)
+
+
+def _patch_logits(x, base_filters, normalization, patch_layers):
+    check_choice("normalization", normalization, NORMALIZATIONS)
+    patch_layers = check_int("patch_layers", patch_layers, minimum=1)
+    height, width = x.shape[2:4]
+    if height % 2**patch_layers or width % 2**patch_layers:
+        raise ValueError(f"patch_layers={patch_layers!r} is not valid for frames of {height}x{width}; expected "
+                         f"the frame size to be divisible by 2**patch_layers = {2**patch_layers}")
+    for i in range(patch_layers):
+        # Time is never strided: a patch is a short space-time window at every frame.
+        x = down_block(x, layers.Conv3D(base_filters * 2**i, 3, strides=(1, 2, 2), padding="same",
+                                        name=f"down{i + 1}_conv"), normalization, i)
+    logits = spectral_normalizer(normalization)(layers.Conv3D(1, 3, padding="same", dtype="float32",
+                                                              name="patch_logits"))(x)
+    # The spectral-norm wrapper takes the global policy; the scores must stay float32.
+    return layers.Activation("linear", dtype="float32", name="patch_logits_float32")(logits)
 
 
 def is_restorer(model):

@@ -362,7 +362,7 @@ def restoration_geometry(degradation, frames, height, width, channels):
     "bilinear/identity baseline; a discriminator of the output with its degraded input.",
     task="enhance")
 def restorer(frames, height, width, channels, degradation, generator_filters=32, residual_blocks=4,
-             discriminator_filters=32, discriminator_normalization="spectral", latent_dim=0):
+             discriminator_filters=32, discriminator_normalization="spectral", patch_layers=None, latent_dim=0):
     if latent_dim:
         raise ValueError(f"latent_dim={latent_dim!r} is not valid for the restorer, which takes no noise; "
                          "expected 0 or unset")
@@ -372,5 +372,6 @@ def restorer(frames, height, width, channels, degradation, generator_filters=32,
     discriminator = build_restoration_discriminator(frames, height, width, channels, scale=scale,
                                                     condition_channels=condition_channels,
                                                     base_filters=discriminator_filters,
-                                                    normalization=discriminator_normalization)
+                                                    normalization=discriminator_normalization,
+                                                    patch_layers=patch_layers)
     return generator, [discriminator]
