@@ -48,7 +48,7 @@ def _binary_cross_entropy(target, logits):
 def minimax_discriminator_loss(real_logits, fake_logits, label_smoothing=0.0):
     """-log D(x) - log(1 - D(G(z))); real targets are 1 - label_smoothing."""
     return (_per_example(lambda real: _binary_cross_entropy(1.0 - label_smoothing, real), real_logits)
-            + _per_example(lambda fake: _binary_cross_entropy(0.0, fake), fake_logits))
+            + minimax_fake_loss(fake_logits))
 
 
 def minimax_generator_loss(fake_logits):
@@ -64,8 +64,7 @@ def non_saturating_generator_loss(fake_logits):
 def hinge_discriminator_loss(real_logits, fake_logits, label_smoothing=0.0):
     """max(0, 1 - D(x)) + max(0, 1 + D(G(z)))."""
     _no_smoothing("hinge", label_smoothing)
-    return (_per_example(lambda real: tf.nn.relu(1.0 - real), real_logits)
-            + _per_example(lambda fake: tf.nn.relu(1.0 + fake), fake_logits))
+    return _per_example(lambda real: tf.nn.relu(1.0 - real), real_logits) + hinge_fake_loss(fake_logits)
 
 
 def hinge_generator_loss(fake_logits):
@@ -76,7 +75,7 @@ def hinge_generator_loss(fake_logits):
 def wasserstein_discriminator_loss(real_logits, fake_logits, label_smoothing=0.0):
     """D(G(z)) - D(x): the critic's side of the Wasserstein estimate (pair with a gradient penalty)."""
     _no_smoothing("wasserstein", label_smoothing)
-    return _mean_logit(fake_logits) - _mean_logit(real_logits)
+    return wasserstein_fake_loss(fake_logits) - _mean_logit(real_logits)
 
 
 def wasserstein_generator_loss(fake_logits):
@@ -87,7 +86,7 @@ def wasserstein_generator_loss(fake_logits):
 def least_squares_discriminator_loss(real_logits, fake_logits, label_smoothing=0.0):
     """½(D(x) - (1 - s))² + ½ D(G(z))², as in LSGAN with targets a=0, b=1."""
     return (_per_example(lambda real: 0.5 * tf.square(real - (1.0 - label_smoothing)), real_logits)
-            + _per_example(lambda fake: 0.5 * tf.square(fake), fake_logits))
+            + least_squares_fake_loss(fake_logits))
 
 
 def least_squares_generator_loss(fake_logits):
