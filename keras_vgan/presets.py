@@ -114,6 +114,9 @@ class TrainingConfig:
     r1_interval: int = option(1, "apply R1 every N steps, with its weight times N (lazy R1)", kind="count")
     label_smoothing: float = option(0.0, "one-sided label smoothing", kind="number")
     discriminator_steps: int = option(1, "D updates per G update", kind="count")
+    discriminator_warmup: int = option(0, "D-only updates against the starting generator before training (for "
+                                          "adversarial fine-tuning of an --init-generator); not repeated on resume",
+                                       kind="integer")
     g_learning_rate: float = option(2e-4, "generator learning rate", flag="--g-lr", kind="number")
     d_learning_rate: float = option(2e-4, "discriminator learning rate", flag="--d-lr", kind="number")
     beta_1: float = option(0.5, "Adam's beta_1 for both optimizers", kind="number")
@@ -209,6 +212,12 @@ class TrainingConfig:
             raise ValueError(f"frames={self.frames} is not valid with context={self.context} and "
                              f"future={self.future}; expected frames = context + future = "
                              f"{self.context + self.future}")
+        if not isinstance(self.discriminator_warmup, int) or self.discriminator_warmup < 0:
+            raise ValueError(f"discriminator_warmup={self.discriminator_warmup!r} is not valid; expected an integer "
+                             ">= 0 (D-only steps)")
+        if self.discriminator_warmup and self.task in ("predict", "enhance") and not self.adversarial_weight:
+            raise ValueError(f"discriminator_warmup={self.discriminator_warmup} is not valid with "
+                             "adversarial_weight=0, which trains no discriminator; expected 0")
         if float(self.mode_seeking_weight) < 0.0:
             raise ValueError(f"mode_seeking_weight={self.mode_seeking_weight!r} is not valid; expected a number "
                              ">= 0")

@@ -296,7 +296,7 @@ def distributed_training_dataset(config, clips, strategy):
 # Options that may differ between a run and its continuation: they change
 # neither the model nor the meaning of the step and epoch counters.
 RESUMABLE_CHANGES = frozenset({"epochs", "sample_every", "num_samples", "checkpoint_every", "jit_compile",
-                               "log_every", "strategy"})
+                               "log_every", "strategy", "discriminator_warmup"})
 
 
 def check_resumable(config, run_dir):
@@ -442,6 +442,12 @@ def _train(config, run_dir, verbose, extra_callbacks, strategy):
         distribute.check_same_on_every_worker(strategy, "the restored step", progress.step,
                                               hint="every worker must read the chief's checkpoints: put the run "
                                                    "directory on storage all of them reach")
+    if config.discriminator_warmup and not progress.step:
+        d_losses = gan.warm_up_discriminators(dataset, config.discriminator_warmup)
+        if verbose:
+            print(f"keras-vgan: discriminator warmed up for {len(d_losses)} steps against the starting generator: "
+                  f"d_loss {d_losses[:10].mean():.3f} (first 10) -> {d_losses[-10:].mean():.3f} (last 10)",
+                  flush=True)
     if progress.step or role.index:
         # Fresh training noise after a resume, instead of replaying the first steps' draws, and
         # each worker's own, instead of every worker drawing the same.

@@ -298,11 +298,7 @@ class VideoGAN(keras.Model):
     # ---- one training step ------------------------------------------------------------------------
     def train_step(self, data):
         real_videos, condition = self._unpack(data)
-        batch_size = tf.shape(real_videos)[0]
-        # Per-replica sums divided by the global batch: the optimizers' cross-replica
-        # sum of gradients then equals the gradient of the global mean.
-        replicas = tf.distribute.get_strategy().num_replicas_in_sync
-        global_batch_size = tf.cast(batch_size * replicas, tf.float32)
+        batch_size, global_batch_size, replicas = _batch_sizes(real_videos)
         # The step this update belongs to, for terms applied every k steps (lazy regularization).
         step = tf.cast(self.g_optimizer.iterations, tf.int64)
 
@@ -316,6 +312,48 @@ class VideoGAN(keras.Model):
         for name, (value, weight) in {**d_logs, **g_logs}.items():
             self.trackers[name].update_state(value, sample_weight=weight)
         return _reducible_across_workers({metric.name: metric.result() for metric in self.metrics})
+
+    def warm_up_discriminators(self, data, steps):
+        """Train the discriminators alone on `steps` batches of `data`, against the generator as it is.
+
+        For adversarial fine-tuning of a pretrained generator (ESRGAN's recipe:
+        a restorer trained on L1 alone, then the adversary): a fresh
+        discriminator starts at chance, so the generator's first adversarial
+        steps follow a critic that cannot yet tell its output from the truth,
+        and by the time it can, the schedule is mostly spent. Warming the
+        discriminators up on the frozen generator's output first is cheap (no
+        generator gradients) and gives the generator a useful signal from its
+        first step. `data` is what `fit` would read (a `tf.data.Dataset` or a
+        distributed dataset of the same batches); the models' strategy is
+        used. Only the discriminators and their optimizer change.
+
+        Returns the d_loss of each step, as a NumPy array.
+
+        Example:
+        >>> d_losses = gan.warm_up_discriminators(pairs, steps=500)  # doctest: +SKIP
+        """
+        steps = check_int("steps", steps, minimum=0)
+        if not self.discriminators:
+            raise ValueError(f"steps={steps} of discriminator warm-up are not valid for a model without a "
+                             "discriminator; expected 0")
+        if steps == 0:
+            return np.zeros([0], np.float32)
+        strategy = self.distribute_strategy
+        if isinstance(data, tf.data.Dataset):
+            data = strategy.experimental_distribute_dataset(data)
+        batches = iter(data)
+
+        def replica_step(batch):
+            real_videos, condition = self._unpack(batch)
+            logs = self._discriminator_step(real_videos, condition, *_batch_sizes(real_videos),
+                                            tf.cast(self.d_optimizer.iterations, tf.int64))
+            return logs["d_loss"][0]
+
+        @tf.function
+        def step():
+            return strategy.reduce("MEAN", strategy.run(replica_step, args=(next(batches),)), axis=None)
+
+        return np.array([float(step()) for _ in range(steps)], np.float32)
 
     def _discriminator_step(self, real_videos, condition, batch_size, global_batch_size, replicas, step):
         fake_videos = tf.stop_gradient(self.generator(self._generator_inputs(batch_size, condition), training=True))
@@ -620,6 +658,17 @@ def _reducible_across_workers(logs):
         return logs
     return {name: tf.reshape(value, [1]) for name, value in logs.items()}
 
+
+
+def _batch_sizes(real_videos):
+    """(per-replica batch size, global batch size as float32, replicas) of a replica's batch.
+
+    Losses are per-replica sums divided by the global batch: the optimizers'
+    cross-replica sum of gradients then equals the gradient of the global mean.
+    """
+    batch_size = tf.shape(real_videos)[0]
+    replicas = tf.distribute.get_strategy().num_replicas_in_sync
+    return batch_size, tf.cast(batch_size * replicas, tf.float32), replicas
 
 def _accumulate(previous, value, due):
     # A term applied to several discriminators logs the sum of its values over them.
