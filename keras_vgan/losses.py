@@ -94,6 +94,31 @@ def least_squares_generator_loss(fake_logits):
     return _per_example(lambda fake: 0.5 * tf.square(fake - 1.0), fake_logits)
 
 
+# Relativistic average (Jolicoeur-Martineau 2018; ESRGAN's adversary): D scores how much more real a clip is than
+# the average clip of the other kind, so the generator's loss reads the real clips' logits too.
+def _relative(logits, others):
+    """Each logit minus the mean of `others` (over the batch and any patches): the relativistic average."""
+    return tf.cast(logits, tf.float32) - tf.reduce_mean(tf.cast(others, tf.float32))
+
+
+def relativistic_discriminator_loss(real_logits, fake_logits, label_smoothing=0.0):
+    """-log σ(D(x) - E D(G(z))) - log(1 - σ(D(G(z)) - E D(x))): real above the average fake and fake below the
+    average real, the means over the batch (a replica's part of it under tf.distribute)."""
+    _no_smoothing("relativistic", label_smoothing)
+    return (_per_example(lambda real: _binary_cross_entropy(1.0, real), _relative(real_logits, fake_logits))
+            + _per_example(lambda fake: _binary_cross_entropy(0.0, fake), _relative(fake_logits, real_logits)))
+
+
+def relativistic_generator_loss(fake_logits, real_logits):
+    """The discriminator's loss with the roles swapped: fake above the average real and real below the average fake.
+
+    Unlike the other generator losses it takes the real clips' logits, so
+    the generator also learns from how the truth scores (`AdversarialLoss.reads_real`).
+    """
+    return (_per_example(lambda fake: _binary_cross_entropy(1.0, fake), _relative(fake_logits, real_logits))
+            + _per_example(lambda real: _binary_cross_entropy(0.0, real), _relative(real_logits, fake_logits)))
+
+
 # ---- the discriminator's loss on fakes alone: the second half of each loss above --------------------------
 def minimax_fake_loss(fake_logits):
     """-log(1 - sigmoid(D(x))): the minimax discriminator loss of clips that should score as fake."""
@@ -164,6 +189,9 @@ class AdversarialLoss:
     # The discriminator's loss on fakes alone, for clips scored as fake that no generator made
     # (a real clip with a wrong label: `loss_terms.MismatchedLabels`).
     discriminator_fake: Callable = None
+    # Whether `generator` is `generator(fake_logits, real_logits)`: the training step then scores the real
+    # clips in the generator's step too.
+    reads_real: bool = False
 
 
 ADVERSARIAL_LOSSES = {
@@ -177,6 +205,8 @@ ADVERSARIAL_LOSSES = {
                         wasserstein_fake_loss),
         AdversarialLoss("least_squares", least_squares_discriminator_loss, least_squares_generator_loss,
                         least_squares_fake_loss),
+        AdversarialLoss("relativistic", relativistic_discriminator_loss, relativistic_generator_loss,
+                        reads_real=True),
     )
 }
 

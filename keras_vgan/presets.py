@@ -107,7 +107,8 @@ class TrainingConfig:
     discriminator_normalization: str = option(None, "none, layer, batch or spectral")
     augment: str = option(None, "DiffAugment policy applied to real and fake clips before D, e.g. "
                                 "color,translation,cutout (default: none)")
-    loss: str = option("non_saturating", "minimax, non_saturating, hinge, wasserstein or least_squares")
+    loss: str = option("non_saturating", "minimax, non_saturating, hinge, wasserstein, least_squares or "
+                                         "relativistic (ESRGAN's relativistic average)")
     gradient_penalty_weight: float = option(0.0, "WGAN-GP weight (10 is usual)", flag="--gradient-penalty",
                                             kind="number")
     r1_weight: float = option(0.0, "R1 penalty weight", flag="--r1", kind="number")

@@ -30,6 +30,7 @@ def changed(before, model):
     ("hinge", {"discriminator_steps": 2}),
     ("wasserstein", {"gradient_penalty_weight": 10.0}),
     ("least_squares", {"r1_weight": 1.0}),
+    ("relativistic", {}),
 ])
 def test_fit_changes_both_models(loss, options):
     gan = tiny_gan()

@@ -69,6 +69,27 @@ def test_patch_logits_keep_a_margin_each():
     check(losses.hinge_generator_loss(patches), [-1.0])
 
 
+def test_relativistic_average_scores_each_clip_against_the_other_kinds_mean():
+    mean_real, mean_fake = sum(REAL) / 3, sum(FAKE) / 3
+    check(losses.relativistic_discriminator_loss(column(REAL), column(FAKE)),
+          [softplus(-(r - mean_fake)) + softplus(f - mean_real) for r, f in zip(REAL, FAKE)])
+    # The generator's side swaps the targets, and it reads the real logits: moving them moves its loss.
+    check(losses.relativistic_generator_loss(column(FAKE), column(REAL)),
+          [softplus(-(f - mean_real)) + softplus(r - mean_fake) for r, f in zip(REAL, FAKE)])
+    shifted = losses.relativistic_generator_loss(column(FAKE), column([r + 1.0 for r in REAL]))
+    assert float(tf.reduce_sum(shifted)) > float(tf.reduce_sum(losses.relativistic_generator_loss(column(FAKE),
+                                                                                                   column(REAL))))
+    # Patch logits: each patch against the mean of every patch of the other kind (real 3, -1 against the fakes'
+    # mean -1: 4 and 0; fake -3, 1 against the reals' mean 1: -4 and 0), averaged per clip.
+    patches = tf.constant([[[3.0], [-1.0]]])
+    check(losses.relativistic_discriminator_loss(patches, -patches),
+          [(softplus(-4.0) + softplus(0.0)) / 2 + (softplus(-4.0) + softplus(0.0)) / 2])
+    relativistic = losses.get_adversarial_loss("relativistic")
+    assert relativistic.reads_real and not losses.get_adversarial_loss("hinge").reads_real
+    with pytest.raises(ValueError, match="label_smoothing=0.1"):
+        relativistic.discriminator(column(REAL), column(FAKE), 0.1)
+
+
 def test_wasserstein_discriminator():
     check(losses.wasserstein_discriminator_loss(column(REAL), column(FAKE)), [f - r for r, f in zip(REAL, FAKE)])
 

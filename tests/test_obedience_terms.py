@@ -179,6 +179,13 @@ def test_bad_obedience_options_are_named(changes, named):
         TrainingConfig(**{**base, **changes}).validate()
 
 
+def test_mismatched_labels_are_refused_with_the_relativistic_loss():
+    config = TrainingConfig(dataset="moving_digits", num_objects=1, conditional=True, mismatch_weight=0.5,
+                            loss="relativistic", **SHAPE, **TINY).validate()
+    with pytest.raises(ValueError, match=r"\['mismatched_labels'\] are not valid with loss='relativistic'"):
+        build_gan(config, num_classes=3)
+
+
 def test_terms_that_need_labels_or_a_head_are_refused_at_compile():
     with pytest.raises(ValueError, match="need a class-conditional model .* class head"):
         gan_with(auxiliary_classifier=False, terms=classification_terms(1.0))

@@ -229,6 +229,10 @@ class VideoGAN(keras.Model):
             raise ValueError(f"loss terms {relabelling} are not valid for this model: they score clips under other "
                              "labels, which needs a class-conditional model (num_classes) whose discriminator takes "
                              f"the {self.condition_input!r} input")
+        if relabelling and self.adversarial_loss.discriminator_fake is None:
+            raise ValueError(f"loss terms {relabelling} are not valid with loss={self.adversarial_loss.name!r}, "
+                             "which scores fakes only relative to real clips; expected minimax, non_saturating, "
+                             "hinge, wasserstein or least_squares")
         self.loss_terms = terms
         self.g_optimizer = self._loss_scaled(g_optimizer or keras.optimizers.Adam(2e-4, beta_1=0.5))
         self.d_optimizer = self._loss_scaled(d_optimizer or keras.optimizers.Adam(2e-4, beta_1=0.5))
@@ -414,8 +418,13 @@ class VideoGAN(keras.Model):
             fake_videos = self.generator(self.generator_inputs(noise, condition), training=True)
             per_example = tf.zeros([batch_size])
             for discriminator in self.discriminators:
-                fake_logits = self._critic(discriminator, condition)(self._augmented(fake_videos), training=True)
-                adversarial = self.adversarial_loss.generator(fake_logits)
+                critic = self._critic(discriminator, condition)
+                fake_logits = critic(self._augmented(fake_videos), training=True)
+                if self.adversarial_loss.reads_real:
+                    real_logits = critic(self._augmented(real_videos), training=True)
+                    adversarial = self.adversarial_loss.generator(fake_logits, real_logits)
+                else:
+                    adversarial = self.adversarial_loss.generator(fake_logits)
                 per_example += self.adversarial_weight * adversarial
                 if len(self.discriminators) > 1:
                     logs[f"{metric_prefix(discriminator)}_g_loss"] = (tf.reduce_mean(adversarial), 1.0)
