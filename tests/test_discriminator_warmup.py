@@ -79,3 +79,16 @@ for variable in gan.discriminator_variables:
 print("WARMUP_OK")
 """)
     assert "WARMUP_OK" in result.stdout, result.stderr[-3000:]
+
+
+def test_warm_up_reads_an_unconditional_models_clip_batches():
+    from helpers import SHAPE, clips
+    from keras_vgan.models import VideoGAN, build_architecture
+
+    generator, discriminators = build_architecture("conv3d", SHAPE["frames"], SHAPE["height"], SHAPE["width"], 1,
+                                                   generator_filters=4, discriminator_filters=4)
+    gan = VideoGAN(generator, discriminators)
+    gan.compile(loss="relativistic")
+    d_losses = gan.warm_up_discriminators(clips(8, batch_size=4, repeat=True), steps=3)
+    assert d_losses.shape == (3,) and np.all(np.isfinite(d_losses))
+    assert int(gan.d_optimizer.iterations) == 3 and int(gan.g_optimizer.iterations) == 0
