@@ -328,7 +328,7 @@ class VideoGAN(keras.Model):
         discriminators up on the frozen generator's output first is cheap (no
         generator gradients) and gives the generator a useful signal from its
         first step. `data` is what `fit` would read (a `tf.data.Dataset` or a
-        distributed dataset of the same batches); the models' strategy is
+        distributed dataset of the same batches); the model's strategy is
         used. Only the discriminators and their optimizer change.
 
         Returns the d_loss of each step, as a NumPy array.
@@ -668,7 +668,6 @@ def _reducible_across_workers(logs):
     return {name: tf.reshape(value, [1]) for name, value in logs.items()}
 
 
-
 def _batch_sizes(real_videos):
     """(per-replica batch size, global batch size as float32, replicas) of a replica's batch.
 
@@ -678,6 +677,7 @@ def _batch_sizes(real_videos):
     batch_size = tf.shape(real_videos)[0]
     replicas = tf.distribute.get_strategy().num_replicas_in_sync
     return batch_size, tf.cast(batch_size * replicas, tf.float32), replicas
+
 
 def _accumulate(previous, value, due):
     # A term applied to several discriminators logs the sum of its values over them.
