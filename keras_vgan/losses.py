@@ -101,12 +101,17 @@ def _relative(logits, others):
     return tf.cast(logits, tf.float32) - tf.reduce_mean(tf.cast(others, tf.float32))
 
 
+def _above_the_other_kind(higher_logits, lower_logits):
+    """-log σ(H - E L) - log(1 - σ(L - E H)): clips `higher` scored above the other kind's average, `lower` below."""
+    return (_per_example(lambda high: _binary_cross_entropy(1.0, high), _relative(higher_logits, lower_logits))
+            + _per_example(lambda low: _binary_cross_entropy(0.0, low), _relative(lower_logits, higher_logits)))
+
+
 def relativistic_discriminator_loss(real_logits, fake_logits, label_smoothing=0.0):
     """-log σ(D(x) - E D(G(z))) - log(1 - σ(D(G(z)) - E D(x))): real above the average fake and fake below the
     average real, the means over the batch (a replica's part of it under tf.distribute)."""
     _no_smoothing("relativistic", label_smoothing)
-    return (_per_example(lambda real: _binary_cross_entropy(1.0, real), _relative(real_logits, fake_logits))
-            + _per_example(lambda fake: _binary_cross_entropy(0.0, fake), _relative(fake_logits, real_logits)))
+    return _above_the_other_kind(real_logits, fake_logits)
 
 
 def relativistic_generator_loss(fake_logits, real_logits):
@@ -115,8 +120,7 @@ def relativistic_generator_loss(fake_logits, real_logits):
     Unlike the other generator losses it takes the real clips' logits, so
     the generator also learns from how the truth scores (`AdversarialLoss.reads_real`).
     """
-    return (_per_example(lambda fake: _binary_cross_entropy(1.0, fake), _relative(fake_logits, real_logits))
-            + _per_example(lambda real: _binary_cross_entropy(0.0, real), _relative(real_logits, fake_logits)))
+    return _above_the_other_kind(fake_logits, real_logits)
 
 
 # ---- the discriminator's loss on fakes alone: the second half of each loss above --------------------------

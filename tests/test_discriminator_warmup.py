@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from helpers import TWO_LOGICAL_CPUS, run_with_two_logical_cpus
+from helpers import SHAPE, TWO_LOGICAL_CPUS, clips, run_with_two_logical_cpus
 from keras_vgan.presets import get_preset
 from keras_vgan.training import build_gan, model_batches, train, training_dataset
 
@@ -82,7 +82,6 @@ print("WARMUP_OK")
 
 
 def test_warm_up_reads_an_unconditional_models_clip_batches():
-    from helpers import SHAPE, clips
     from keras_vgan.models import VideoGAN, build_architecture
 
     generator, discriminators = build_architecture("conv3d", SHAPE["frames"], SHAPE["height"], SHAPE["width"], 1,

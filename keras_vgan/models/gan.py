@@ -230,9 +230,10 @@ class VideoGAN(keras.Model):
                              "labels, which needs a class-conditional model (num_classes) whose discriminator takes "
                              f"the {self.condition_input!r} input")
         if relabelling and self.adversarial_loss.discriminator_fake is None:
+            absolute = [name for name, loss in adversarial_losses.ADVERSARIAL_LOSSES.items()
+                        if loss.discriminator_fake]
             raise ValueError(f"loss terms {relabelling} are not valid with loss={self.adversarial_loss.name!r}, "
-                             "which scores fakes only relative to real clips; expected minimax, non_saturating, "
-                             "hinge, wasserstein or least_squares")
+                             f"which scores fakes only relative to real clips; expected one of {absolute}")
         self.loss_terms = terms
         self.g_optimizer = self._loss_scaled(g_optimizer or keras.optimizers.Adam(2e-4, beta_1=0.5))
         self.d_optimizer = self._loss_scaled(d_optimizer or keras.optimizers.Adam(2e-4, beta_1=0.5))
