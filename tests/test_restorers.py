@@ -17,9 +17,11 @@ def _clips(count=2, frames=4, size=16, channels=1, seed=0):
     return np.random.default_rng(seed).uniform(-1, 1, (count, frames, size, size, channels)).astype(np.float32)
 
 
+@pytest.mark.parametrize("upsampling", ["direct", "progressive"])
 @pytest.mark.parametrize("scale", [1, 2, 4])
-def test_untrained_restorer_is_the_baseline_at_any_size(scale):
-    model = build_restoration_generator(4, 16, 16, 1, scale=scale, filters=4, residual_blocks=1)
+def test_untrained_restorer_is_the_baseline_at_any_size(scale, upsampling):
+    model = build_restoration_generator(4, 16, 16, 1, scale=scale, filters=4, residual_blocks=1,
+                                        upsampling=upsampling)
     assert model.input_shape == (None, None, None, None, 1)
     clip = _clips(1, frames=3, size=6)  # neither the training length nor size: fully convolutional
     clip = np.concatenate([clip, clip[:, :, :, :2]], axis=3)  # 6 x 8 frames
@@ -27,6 +29,38 @@ def test_untrained_restorer_is_the_baseline_at_any_size(scale):
     assert output.shape == (1, 3, 6 * scale, 8 * scale, 1) and output.dtype == np.float32
     expected = clip if scale == 1 else tf.image.resize(clip[0], (6 * scale, 8 * scale)).numpy()[None]
     np.testing.assert_allclose(output, expected, atol=1e-6)
+
+
+def test_progressive_upsampling_draws_at_every_octave():
+    model = build_restoration_generator(4, 16, 16, 1, scale=4, filters=8, residual_blocks=1,
+                                        upsampling="progressive", upsampling_filters=6)
+    refine = [layer for layer in model.layers if layer.name.endswith("_refine")]
+    assert [layer.name for layer in refine] == ["upsample1_refine", "upsample2_refine"]
+    clip = _clips(1, frames=2, size=5)
+    # Each stage doubles the frame and works at the chosen width.
+    probe = keras.Model(model.inputs, [layer.output for layer in refine])
+    assert [tuple(np.shape(output)) for output in probe(clip)] == [(1, 2, 10, 10, 6), (1, 2, 20, 20, 6)]
+    direct = build_restoration_generator(4, 16, 16, 1, scale=4, filters=8, residual_blocks=1)
+    assert not any(layer.name.endswith("_refine") for layer in direct.layers)
+    # The default width is the body's.
+    default = build_restoration_generator(4, 16, 16, 1, scale=2, filters=8, residual_blocks=1,
+                                          upsampling="progressive")
+    assert default.get_layer("upsample1_refine").filters == 8
+
+
+def test_progressive_restorer_trains_from_the_zoo_and_round_trips(tmp_path):
+    generator, _ = build_architecture("restorer", frames=4, height=16, width=16, channels=1,
+                                      degradation=make_degradation("sr", scale=4), generator_filters=4,
+                                      residual_blocks=1, discriminator_filters=4, upsampling="progressive",
+                                      upsampling_filters=4)
+    assert generator.get_layer("upsample2_refine").filters == 4
+    for variable in generator.trainable_variables:  # non-zero residual, so the check is not trivially bilinear
+        variable.assign(tf.random.stateless_normal(variable.shape, [0, 2]) * 0.1)
+    path = str(tmp_path / "progressive.keras")
+    generator.save(path)
+    clip = _clips(1, size=4)
+    np.testing.assert_allclose(np.asarray(keras.models.load_model(path)(clip)), np.asarray(generator(clip)),
+                               atol=1e-6)
 
 
 def test_inpainting_restorer_reads_the_mask_and_outputs_the_clip_channels():
@@ -55,6 +89,10 @@ def test_bad_restorer_options_name_the_value():
         build_restoration_generator(4, 16, 16, 1, condition_channels=5)
     with pytest.raises(ValueError, match="height=18 is not divisible by scale=4"):
         build_restoration_generator(4, 18, 16, 1, scale=4)
+    with pytest.raises(ValueError, match="upsampling='bicubic'"):
+        build_restoration_generator(4, 16, 16, 1, scale=4, upsampling="bicubic")
+    with pytest.raises(ValueError, match="upsampling_filters=0"):
+        build_restoration_generator(4, 16, 16, 1, scale=4, upsampling="progressive", upsampling_filters=0)
 
 
 def test_discriminator_joins_the_resized_condition():

@@ -27,6 +27,9 @@ from keras_vgan.noise import CONDITION_INPUT
 from keras_vgan.validation import check_choice, check_int, check_positive_ints
 
 SCALES = (1, 2, 4)
+# How SR reaches the full size: one sub-pixel convolution to ×scale, or one ×2 sub-pixel stage per octave with a
+# convolution at each new size (ESRGAN's layout), so detail is drawn where it will be seen.
+UPSAMPLINGS = ("direct", "progressive")
 
 
 def _check_restoration(scale, channels, condition_channels):
@@ -43,7 +46,8 @@ def _check_restoration(scale, channels, condition_channels):
 
 
 def build_restoration_generator(frames=None, height=None, width=None, channels=1, scale=1, filters=32,
-                                residual_blocks=4, condition_channels=None, name="restoration_generator"):
+                                residual_blocks=4, condition_channels=None, upsampling="direct",
+                                upsampling_filters=None, name="restoration_generator"):
     """A fully convolutional restorer: condition (N, T, h, w, C_in) → (N, T, h·scale, w·scale, C), float32.
 
     Args:
@@ -57,6 +61,14 @@ def build_restoration_generator(frames=None, height=None, width=None, channels=1
         condition_channels: C_in; default C. C + 1 for inpainting, whose last
             condition channel is the mask (1 where a pixel is missing); the
             output has C channels.
+        upsampling: for SR, "direct" (one sub-pixel convolution to ×scale,
+            then the output convolution at full size) or "progressive" (per
+            ×2: a sub-pixel convolution, then a 3 × 3 × 3 convolution at the
+            new size, so texture is drawn at every scale).
+        upsampling_filters: the width of the progressive stages; default
+            `filters`. They work on 4× and 16× the body's pixels, so at the
+            body's width they cost more than it; half the width costs less
+            than "direct".
 
     The global skip reads the condition's first C channels (the masked frames
     for inpainting), bilinearly upsampled for SR; the residual head is
@@ -73,6 +85,11 @@ def build_restoration_generator(frames=None, height=None, width=None, channels=1
     scale, condition_channels = _check_restoration(scale, channels, condition_channels)
     check_positive_ints(filters=filters)
     residual_blocks = check_int("residual_blocks", residual_blocks, minimum=0)
+    check_choice("upsampling", upsampling, UPSAMPLINGS)
+    if upsampling_filters is None:
+        upsampling_filters = filters
+    else:
+        check_positive_ints(upsampling_filters=upsampling_filters)
     for axis, size in (("height", height), ("width", width)):
         if size is not None and check_int(axis, size, minimum=1) % scale:
             raise ValueError(f"{axis}={size} is not divisible by scale={scale}; expected clips whose height and "
@@ -96,11 +113,18 @@ def build_restoration_generator(frames=None, height=None, width=None, channels=1
         x = layers.Add(name=f"block{index}_add")([x, y])
     x = layers.Conv3D(filters, 3, padding="same", name="body_out")(x)
     x = layers.Add(name="body_skip")([stem, x])
-    if scale > 1:
+    if scale > 1 and upsampling == "direct":
         # Sub-pixel upsampling: a convolution at the low resolution, rearranged into scale × scale pixels.
         x = layers.Conv3D(filters * scale * scale, 3, padding="same", name="upsample_conv")(x)
         x = DepthToSpace(scale, name="upsample")(x)
         x = layers.Activation("relu", name="upsample_relu")(x)
+    elif scale > 1:
+        for stage in range(1, scale.bit_length()):
+            x = layers.Conv3D(upsampling_filters * 4, 3, padding="same", name=f"upsample{stage}_conv")(x)
+            x = DepthToSpace(2, name=f"upsample{stage}")(x)
+            x = layers.Activation("relu", name=f"upsample{stage}_relu")(x)
+            x = layers.Conv3D(upsampling_filters, 3, padding="same", activation="relu",
+                              name=f"upsample{stage}_refine")(x)
     residual = layers.Conv3D(channels, 3, padding="same", kernel_initializer="zeros", dtype="float32",
                              name="residual")(x)
     baseline = layers.Activation("linear", dtype="float32", name="baseline_float32")(baseline)

@@ -362,13 +362,15 @@ def restoration_geometry(degradation, frames, height, width, channels):
     "bilinear/identity baseline; a discriminator of the output with its degraded input.",
     task="enhance")
 def restorer(frames, height, width, channels, degradation, generator_filters=32, residual_blocks=4,
-             discriminator_filters=32, discriminator_normalization="spectral", patch_layers=None, latent_dim=0):
+             discriminator_filters=32, discriminator_normalization="spectral", patch_layers=None, latent_dim=0,
+             upsampling="direct", upsampling_filters=None):
     if latent_dim:
         raise ValueError(f"latent_dim={latent_dim!r} is not valid for the restorer, which takes no noise; "
                          "expected 0 or unset")
     scale, condition_channels = restoration_geometry(degradation, frames, height, width, channels)
     generator = build_restoration_generator(frames, height, width, channels, scale=scale, filters=generator_filters,
-                                            residual_blocks=residual_blocks, condition_channels=condition_channels)
+                                            residual_blocks=residual_blocks, condition_channels=condition_channels,
+                                            upsampling=upsampling, upsampling_filters=upsampling_filters)
     discriminator = build_restoration_discriminator(frames, height, width, channels, scale=scale,
                                                     condition_channels=condition_channels,
                                                     base_filters=discriminator_filters,
