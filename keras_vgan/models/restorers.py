@@ -67,8 +67,8 @@ def build_restoration_generator(frames=None, height=None, width=None, channels=1
             new size, so texture is drawn at every scale).
         upsampling_filters: the width of the progressive stages; default
             `filters`. They work on 4× and 16× the body's pixels, so at the
-            body's width they cost more than it; half the width costs less
-            than "direct".
+            body's width they cost more than the body itself; a narrower
+            width keeps them cheap.
 
     The global skip reads the condition's first C channels (the masked frames
     for inpainting), bilinearly upsampled for SR; the residual head is
