@@ -93,6 +93,8 @@ def test_bad_restorer_options_name_the_value():
         build_restoration_generator(4, 16, 16, 1, scale=4, upsampling="bicubic")
     with pytest.raises(ValueError, match="upsampling_filters=0"):
         build_restoration_generator(4, 16, 16, 1, scale=4, upsampling="progressive", upsampling_filters=0)
+    with pytest.raises(ValueError, match="upsampling_filters=8 is not valid with upsampling='direct'"):
+        build_restoration_generator(4, 16, 16, 1, scale=4, upsampling_filters=8)
 
 
 def test_discriminator_joins_the_resized_condition():

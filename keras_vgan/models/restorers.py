@@ -5,9 +5,9 @@ is (None, None, None, C_in), so the network trained on 4 × 16 × 16 clips runs
 on any clip length and tile size (`keras_vgan.tiling.enhance_frames` feeds it
 tiles of a whole video). It is a stack of 3D-convolution residual blocks
 (3 × 3 × 3, "same" padding) on the degraded clip, sub-pixel upsampling
-(`DepthToSpace`) for super-resolution, and a global skip: the output is the
-input, upsampled per frame for SR, plus the learned residual. The residual
-head starts at zero, so an untrained restorer is exactly the baseline
+(`DepthToSpace`) for super-resolution, in one step or one octave at a
+time, and a global skip: the output is the input, upsampled per frame for
+SR, plus the learned residual. The residual head starts at zero, so an untrained restorer is exactly the baseline
 (bilinear upsampling, or the degraded clip itself), and training only has to
 learn what the baseline gets wrong.
 
@@ -88,6 +88,9 @@ def build_restoration_generator(frames=None, height=None, width=None, channels=1
     check_choice("upsampling", upsampling, UPSAMPLINGS)
     if upsampling_filters is None:
         upsampling_filters = filters
+    elif upsampling != "progressive":
+        raise ValueError(f"upsampling_filters={upsampling_filters!r} is not valid with upsampling={upsampling!r}; "
+                         "expected it only with upsampling='progressive', whose stages it sizes")
     else:
         check_positive_ints(upsampling_filters=upsampling_filters)
     for axis, size in (("height", height), ("width", width)):
