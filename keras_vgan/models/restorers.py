@@ -7,9 +7,10 @@ tiles of a whole video). It is a stack of 3D-convolution residual blocks
 (3 × 3 × 3, "same" padding) on the degraded clip, sub-pixel upsampling
 (`DepthToSpace`) for super-resolution, in one step or one octave at a
 time, and a global skip: the output is the input, upsampled per frame for
-SR, plus the learned residual. The residual head starts at zero, so an untrained restorer is exactly the baseline
-(bilinear upsampling, or the degraded clip itself), and training only has to
-learn what the baseline gets wrong.
+SR, plus the learned residual. The residual head starts at zero, so an
+untrained restorer is exactly the baseline (bilinear upsampling, or the
+degraded clip itself), and training only has to learn what the baseline gets
+wrong.
 
 `build_restoration_discriminator` judges a (restored or real) `video` together
 with its degraded `condition`, resized to the video's size and joined along
