@@ -323,7 +323,8 @@ _FULL_RESOLUTION = dict(height=32, width=32, clipnorm=1.0, g_learning_rate=3e-4)
 # sub-pixel step straight to x4 and no convolution at full size, adversarial fine-tuning only sharpened edges the
 # L1 restorer already drew (BENCHMARKS.md, "progressive upsampling"). 16 wide, not the body's 32: at 32 the L1
 # stage alone would have taken about an hour.
-_PROGRESSIVE_SR = dict(model_options={"residual_blocks": 6, "upsampling": "progressive", "upsampling_filters": 16})
+_PROGRESSIVE_SR = dict(model_options={**_PHOTO_ENHANCEMENT["model_options"], "upsampling": "progressive",
+                                      "upsampling_filters": 16})
 # The PSNR-oriented first stage of a two-stage restorer: L1 alone, with Adam's usual momentum since there is no
 # adversary to keep up with; a fine-tuning preset then starts from it (init_generator).
 _L1_ONLY = dict(adversarial_weight=0.0, temporal_weight=0.0, beta_1=0.9)
