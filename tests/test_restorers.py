@@ -48,19 +48,12 @@ def test_progressive_upsampling_draws_at_every_octave():
     assert default.get_layer("upsample1_refine").filters == 8
 
 
-def test_progressive_restorer_trains_from_the_zoo_and_round_trips(tmp_path):
+def test_the_zoo_passes_the_upsampling_options_to_the_restorer():
     generator, _ = build_architecture("restorer", frames=4, height=16, width=16, channels=1,
                                       degradation=make_degradation("sr", scale=4), generator_filters=4,
                                       residual_blocks=1, discriminator_filters=4, upsampling="progressive",
                                       upsampling_filters=4)
     assert generator.get_layer("upsample2_refine").filters == 4
-    for variable in generator.trainable_variables:  # non-zero residual, so the check is not trivially bilinear
-        variable.assign(tf.random.stateless_normal(variable.shape, [0, 2]) * 0.1)
-    path = str(tmp_path / "progressive.keras")
-    generator.save(path)
-    clip = _clips(1, size=4)
-    np.testing.assert_allclose(np.asarray(keras.models.load_model(path)(clip)), np.asarray(generator(clip)),
-                               atol=1e-6)
 
 
 def test_inpainting_restorer_reads_the_mask_and_outputs_the_clip_channels():
@@ -71,8 +64,10 @@ def test_inpainting_restorer_reads_the_mask_and_outputs_the_clip_channels():
     np.testing.assert_allclose(output, condition[..., :3], atol=1e-6)
 
 
-def test_restorer_round_trips_through_a_keras_file(tmp_path):
-    model = build_restoration_generator(4, 16, 16, 1, scale=2, condition_channels=1, filters=4, residual_blocks=1)
+@pytest.mark.parametrize("scale, upsampling", [(2, "direct"), (4, "progressive")])
+def test_restorer_round_trips_through_a_keras_file(tmp_path, scale, upsampling):
+    model = build_restoration_generator(4, 16, 16, 1, scale=scale, condition_channels=1, filters=4,
+                                        residual_blocks=1, upsampling=upsampling)
     for variable in model.trainable_variables:  # non-zero residual, so the check is not trivially the baseline
         variable.assign(tf.random.stateless_normal(variable.shape, [0, 1]) * 0.1)
     path = str(tmp_path / "restorer.keras")
